@@ -1,0 +1,57 @@
+"""The verified contents of an access token."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Claims"]
+
+
+@dataclass(frozen=True)
+class Claims(Mapping[str, Any]):
+    """Claims of a token that passed verification.
+
+    The common members are attributes; every claim, including extra ones, stays
+    reachable through the mapping interface (`claims["email"]`) and `raw`.
+    """
+
+    raw: Mapping[str, Any]
+    sub: str = field(init=False)
+    exp: int = field(init=False)
+    roles: tuple[str, ...] = field(init=False)
+    sid: str | None = field(init=False)
+    jti: str | None = field(init=False)
+    kid: str | None = None
+
+    def __post_init__(self) -> None:
+        raw = self.raw
+        roles = raw.get("roles") or ()
+        if isinstance(roles, str):
+            roles = (roles,)
+        object.__setattr__(self, "sub", str(raw.get("sub", "")))
+        object.__setattr__(self, "exp", int(raw.get("exp", 0)))
+        object.__setattr__(
+            self, "roles", tuple(r for r in roles if isinstance(r, str))
+        )
+        sid = raw.get("sid")
+        object.__setattr__(self, "sid", sid if isinstance(sid, str) else None)
+        jti = raw.get("jti")
+        object.__setattr__(self, "jti", jti if isinstance(jti, str) else None)
+
+    def has_role(self, *names: str) -> bool:
+        """True when the token carries at least one of `names`."""
+        return any(name in self.roles for name in names)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.raw[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __hash__(self) -> int:
+        return hash((self.sub, self.jti, self.exp))
