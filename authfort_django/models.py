@@ -1,0 +1,145 @@
+"""Persistence only: what is stored. Behaviour lives in the domain modules."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from .managers import UserManager
+
+
+class Role(models.Model):
+    name = models.SlugField(max_length=64, unique=True)
+    description = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # unique=True satisfies auth.E003; the Lower(email) constraint is the one that matters.
+    email = models.EmailField(max_length=254, unique=True)
+    name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # Bumped to invalidate every access token of the user at once (the `ver` claim).
+    token_version = models.PositiveIntegerField(default=0)
+    roles = models.ManyToManyField(Role, blank=True, related_name="users")
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="authfort_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def role_names(self) -> list[str]:
+        return sorted(role.name for role in self.roles.all())
+
+
+class SigningKey(models.Model):
+    """A signing key pair. Its state follows from the timestamps (see key_store)."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    algorithm = models.CharField(max_length=16, default="RS256")
+    public_jwk = models.JSONField()
+    # Encrypted with KEY_ENCRYPTION_KEYS; emptied when the key expires or is revoked.
+    private_key = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    activates_at = models.DateTimeField()
+    retires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-activates_at"]
+
+    def __str__(self) -> str:
+        return f"{self.algorithm} {self.kid}"
+
+
+class Session(models.Model):
+    """One sign-in: the `sid` claim of its access tokens and the family of its refresh tokens."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_sessions")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class RefreshToken(models.Model):
+    """A single-use refresh token. Only the SHA-256 of the raw token is stored."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="refresh_tokens")
+    issued_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces"
+    )
+
+    def __str__(self) -> str:
+        return f"refresh token {self.pk} of session {self.session_id}"
+
+
+class AuthEvent(models.Model):
+    """Audit log of security events. Never holds a secret."""
+
+    class Type(models.TextChoices):
+        REGISTER = "register"
+        LOGIN_SUCCEEDED = "login_succeeded"
+        LOGIN_FAILED = "login_failed"
+        REFRESH = "refresh"
+        REFRESH_REUSED = "refresh_reused"
+        LOGOUT = "logout"
+        LOGOUT_ALL = "logout_all"
+        PASSWORD_CHANGED = "password_changed"
+        ROLE_GRANTED = "role_granted"
+        ROLE_REVOKED = "role_revoked"
+        SESSION_REVOKED = "session_revoked"
+        BANNED = "banned"
+        UNBANNED = "unbanned"
+        KEY_CREATED = "key_created"
+        KEY_REVOKED = "key_revoked"
+
+    type = models.CharField(max_length=32, choices=Type.choices)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} at {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,1 @@
+"""Signal receivers, connected in AppConfig.ready()."""

@@ -1,0 +1,190 @@
+"""Settings of the reference deployment, read only from the environment.
+
+Every `AUTHFORT` key can be set as `AUTHFORT_<KEY>`; see the README's table.
+Nothing here is needed by the reusable app itself: a project that installs
+`authfort_django` sets `AUTHFORT` however it likes.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=False)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment; in a local checkout, one generated once into var/."""
+    if "SECRET_KEY" in env:
+        return env.str("SECRET_KEY")
+    key_file = VAR_DIR / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    from django.core.management.utils import get_random_secret_key
+
+    VAR_DIR.mkdir(exist_ok=True)
+    key = get_random_secret_key()
+    key_file.touch(mode=0o600)
+    key_file.write_text(key)
+    return key
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "authfort_django",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'authfort.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(exist_ok=True)
+    # Serialise writers instead of failing with "database is locked" under gunicorn workers.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if "REDIS_URL" in env:
+    # Shared by every worker and host, so throttle counters are global.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.str("REDIS_URL"),
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="authfort"),
+        }
+    }
+
+AUTH_USER_MODEL = "authfort_django.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+REST_FRAMEWORK = {
+    # Behind N reverse proxies, the client address is the N-th from the right of
+    # X-Forwarded-For; unset means "trust none" (REMOTE_ADDR) so it cannot be spoofed.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+}
+
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("TRUST_X_FORWARDED_PROTO", default=False) else None
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+
+
+def _authfort_from_env() -> dict:
+    """Every AUTHFORT key that is present in the environment, typed."""
+    typed = {
+        "ISSUER": env.str,
+        "AUDIENCE": env.str,
+        "CLIENT_ID": env.str,
+        "ACCESS_TOKEN_TTL": env.int,
+        "REFRESH_TOKEN_TTL": env.int,
+        "REFRESH_IDLE_TTL": env.int,
+        "ALGORITHM": env.str,
+        "RSA_KEY_SIZE": env.int,
+        "PUBLISH_AHEAD": env.int,
+        "JWKS_MAX_AGE": env.int,
+        "LEEWAY": env.int,
+        "KEY_CACHE_TTL": env.int,
+        "KEY_ENCRYPTION_KEYS": env.list,
+        "INTROSPECTION_SECRETS": env.list,
+        "REGISTRATION_OPEN": env.bool,
+        "DEFAULT_ROLES": env.list,
+        "EXTRA_CLAIMS": env.str,
+    }
+    conf = {key: cast(f"AUTHFORT_{key}") for key, cast in typed.items() if f"AUTHFORT_{key}" in env}
+    cookie_typed = {
+        "ENABLED": env.bool,
+        "DOMAIN": env.str,
+        "SECURE": env.bool,
+        "SAMESITE": env.str,
+        "REFRESH_PATH": env.str,
+    }
+    cookie = {
+        key: cast(f"AUTHFORT_COOKIE_{key}")
+        for key, cast in cookie_typed.items()
+        if f"AUTHFORT_COOKIE_{key}" in env
+    }
+    if cookie:
+        conf["COOKIE"] = cookie
+    rates = {
+        scope: env.str(f"AUTHFORT_THROTTLE_{scope.upper()}")
+        for scope in ("login", "login_account", "register", "refresh", "introspect")
+        if f"AUTHFORT_THROTTLE_{scope.upper()}" in env
+    }
+    if rates:
+        conf["THROTTLE_RATES"] = rates
+    return conf
+
+
+AUTHFORT = _authfort_from_env()
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,19 @@
+"""The reference project's settings with test-friendly overrides.
+
+Passwords use a fast hasher so the suite stays quick; the tests that are about
+hashing (timing of unknown-user logins, the deployed hasher) set their own.
+"""
+
+from config.settings import *  # noqa: F403
+from config.settings import AUTHFORT
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+AUTHFORT = {
+    **AUTHFORT,
+    "ISSUER": "http://testserver",
+    "AUDIENCE": "authfort-tests",
+    "KEY_ENCRYPTION_KEYS": ["test-key-encryption-key-0123456789abcdef"],
+    "RSA_KEY_SIZE": 2048,
+    "INTROSPECTION_SECRETS": ["test-introspection-secret-0123456789"],
+}
