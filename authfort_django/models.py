@@ -143,3 +143,17 @@ class AuthEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class KeyStoreLock(models.Model):
+    """A single row that every key-store mutation locks (UPDATE) inside its transaction.
+
+    Taking a row lock serialises `rotate_keys` runs on several hosts on PostgreSQL,
+    and the write takes SQLite's database lock, so the same code is correct on both.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return "signing-key lock"
