@@ -1,0 +1,108 @@
+"""How the auth server's own endpoints authenticate an access token.
+
+Same verification as every consumer (verifier_client, fed from the key store),
+then the checks only the server can make: the user still exists and is active,
+`ver` equals the user's token_version, and the token's session is live.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from verifier_client import Claims, VerificationError
+
+from .. import tokens
+from ..models import Session, User
+from ..sessions import session_is_live
+
+MAX_HEADER_BYTES = 16 * 1024
+
+
+class TokenRejected(exceptions.AuthenticationFailed):
+    """401 whose reason goes into the WWW-Authenticate challenge too."""
+
+    default_code = "invalid_token"
+
+    def __init__(self, detail: str, code: str = "invalid_token") -> None:
+        super().__init__(detail, code)
+        self.reason = detail
+
+
+def current_user_for(claims: Claims) -> tuple[User, Session | None] | None:
+    """The user and session a verified token speaks for, or None if it no longer does."""
+    if not _is_uuid(claims.sub):
+        return None
+    user = User.objects.filter(pk=claims.sub).first()
+    if user is None:
+        return None
+    if not user.is_active or claims.get("ver") != user.token_version:
+        return None
+    session = None
+    if claims.sid is not None:
+        if _is_uuid(claims.sid):
+            session = Session.objects.filter(pk=claims.sid, user=user).first()
+        if session is None or not session_is_live(session):
+            return None
+    return user, session
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+class AccessTokenAuthentication(BaseAuthentication):
+    keyword = "Bearer"
+    www_authenticate_realm = "authfort"
+
+    def authenticate(self, request: Any) -> tuple[User, Claims] | None:
+        try:
+            return self._authenticate(request)
+        except TokenRejected as exc:
+            request._authfort_rejection = exc.reason  # read by authenticate_header
+            raise
+
+    def _authenticate(self, request: Any) -> tuple[User, Claims] | None:
+        header = get_authorization_header(request)
+        if not header:
+            return None
+        if len(header) > MAX_HEADER_BYTES:
+            raise TokenRejected("The Authorization header is too large.")
+        parts = header.split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise TokenRejected("The Authorization header must be 'Bearer <access token>'.")
+        try:
+            raw = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise TokenRejected("The access token contains characters that are not allowed.") from None
+        try:
+            claims = tokens.verify_access_token(raw)
+        except VerificationError as exc:
+            raise TokenRejected(exc.reason, exc.code) from None
+        current = current_user_for(claims)
+        if current is None:
+            raise TokenRejected(
+                "The access token has been revoked (logout, password change, ban or role change). "
+                "Refresh it or log in again.",
+                "token_revoked",
+            )
+        user, session = current
+        request.authfort_session = session
+        return user, claims
+
+    def authenticate_header(self, request: Any) -> str:
+        challenge = f'Bearer realm="{self.www_authenticate_realm}", error="invalid_token"'
+        reason = getattr(request, "_authfort_rejection", None)
+        if reason:
+            # RFC 6750 §3: error_description is limited to printable ASCII without '"' and '\\'.
+            safe = "".join(c for c in reason if 0x20 <= ord(c) < 0x7F and c not in '"\\')
+            challenge += f', error_description="{safe}"'
+        return challenge

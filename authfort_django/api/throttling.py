@@ -1,0 +1,63 @@
+"""Throttles on the Django cache (Redis in production, so every worker shares counters).
+
+Rates come from AUTHFORT["THROTTLE_RATES"] at request time; a rate of None
+turns a scope off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from rest_framework.throttling import SimpleRateThrottle
+
+from ..app_settings import authfort_settings
+
+
+class _AuthfortThrottle(SimpleRateThrottle):
+    def __init__(self) -> None:  # rates are read per request, not at construction
+        pass
+
+    def get_rate(self) -> str | None:
+        return authfort_settings.THROTTLE_RATES.get(self.scope)
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+
+class PerIPThrottle(_AuthfortThrottle):
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class LoginIPThrottle(PerIPThrottle):
+    scope = "login"
+
+
+class RegisterIPThrottle(PerIPThrottle):
+    scope = "register"
+
+
+class RefreshThrottle(PerIPThrottle):
+    scope = "refresh"
+
+
+class IntrospectThrottle(PerIPThrottle):
+    scope = "introspect"
+
+
+class LoginAccountThrottle(_AuthfortThrottle):
+    """Per target account, whatever the source address: slows password spraying from many IPs."""
+
+    scope = "login_account"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        email = request.data.get("email") if hasattr(request.data, "get") else None
+        if not isinstance(email, str) or not email:
+            return None
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
