@@ -1,0 +1,64 @@
+"""Verify authfort access tokens locally from a cached JWKS.
+
+    from verifier_client import TokenVerifier
+    verifier = TokenVerifier(jwks_url="https://auth.example.com/.well-known/jwks.json",
+                             issuer="https://auth.example.com", audience="orders")
+    claims = verifier.verify(token)   # Claims, or a VerificationError subclass
+
+Framework adapters: `verifier_client.drf` (pip install verifier-client[drf]) and
+`verifier_client.flask` (pip install verifier-client[flask]).
+"""
+
+from __future__ import annotations
+
+from .claims import Claims
+from .exceptions import (
+    ExpiredTokenError,
+    ForbiddenHeaderError,
+    ImmatureTokenError,
+    InactiveTokenError,
+    InvalidAudienceError,
+    InvalidClaimsError,
+    InvalidIssuerError,
+    InvalidSignatureError,
+    InvalidTypeError,
+    KeySetUnavailableError,
+    MalformedTokenError,
+    MissingClaimError,
+    UnknownKeyError,
+    UnsupportedAlgorithmError,
+    VerificationError,
+)
+from .introspection import IntrospectionClient, IntrospectionResult
+from .jwks import FetchResponse, JWKSClient, KeySet, StaticKeySet, VerificationKey
+from .verifier import TokenVerifier
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Claims",
+    "ExpiredTokenError",
+    "FetchResponse",
+    "ForbiddenHeaderError",
+    "ImmatureTokenError",
+    "InactiveTokenError",
+    "IntrospectionClient",
+    "IntrospectionResult",
+    "InvalidAudienceError",
+    "InvalidClaimsError",
+    "InvalidIssuerError",
+    "InvalidSignatureError",
+    "InvalidTypeError",
+    "JWKSClient",
+    "KeySet",
+    "KeySetUnavailableError",
+    "MalformedTokenError",
+    "MissingClaimError",
+    "StaticKeySet",
+    "TokenVerifier",
+    "UnknownKeyError",
+    "UnsupportedAlgorithmError",
+    "VerificationError",
+    "VerificationKey",
+    "__version__",
+]

@@ -1,0 +1,339 @@
+"""`TokenVerifier`: compact JWS access tokens (RFC 9068) checked against a key set.
+
+The order of checks, each failure a specific `VerificationError` subclass:
+
+1. size (before any decoding) and shape: exactly three segments of strict,
+   canonical, unpadded base64url;
+2. header: a flat JSON object without duplicate members; no `jku jwk x5u x5c
+   crit b64 zip enc` (they would let the token choose its own key, or change how
+   it is read); `alg` in the allowlist (never "none"); `typ` an accepted type;
+   `kid` a short printable string;
+3. key: looked up by kid (never fetched from anything the token names); the
+   token's `alg` must be the key's own algorithm;
+4. signature, with `cryptography`;
+5. claims: integer `exp`/`iat`/`nbf` (bool is not an integer), required claims
+   present, time checks with the capped leeway, exact `iss`, `aud` naming us.
+
+The hot path is written by hand rather than through PyJWT: parsed headers are
+cached by their segment, key objects are built once per key, and a bounded LRU
+remembers verified tokens until their `exp` (dropped as soon as the key that
+verified them leaves the set).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from ._jose import b64url_decode, loads_object
+from .claims import Claims
+from .exceptions import (
+    ExpiredTokenError,
+    ForbiddenHeaderError,
+    ImmatureTokenError,
+    InvalidAudienceError,
+    InvalidClaimsError,
+    InvalidIssuerError,
+    InvalidSignatureError,
+    InvalidTypeError,
+    MalformedTokenError,
+    MissingClaimError,
+    UnknownKeyError,
+    UnsupportedAlgorithmError,
+    VerificationError,
+)
+from .jwks import Fetch, JWKSClient, KeySet, StaticKeySet, VerificationKey, _check_algorithms
+
+__all__ = ["MAX_LEEWAY", "TokenVerifier"]
+
+logger = logging.getLogger("verifier_client.verifier")
+
+MAX_LEEWAY = 60
+_MAX_KID_LENGTH = 256
+_HEADER_CACHE_SIZE = 256
+# Header members that make the token pick its own key or change how its bytes
+# are read (RFC 8725 §3.10, RFC 7797, RFC 7516). We implement none of them, and a
+# `crit` we do not understand must be rejected (RFC 7515 §4.1.11).
+_FORBIDDEN_HEADERS = frozenset({"jku", "jwk", "x5u", "x5c", "crit", "b64", "zip", "enc"})
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+_REQUIRED: Any = _Missing()
+
+
+class _Header(NamedTuple):
+    alg: str
+    kid: str
+
+
+class _Verified(NamedTuple):
+    claims: Claims
+    valid_until: float  # exp + leeway
+    kid: str
+    key: VerificationKey
+
+
+def _normalise_type(value: str) -> str:
+    # RFC 9068 §4 / RFC 7515 §4.1.9: media types compare case-insensitively and
+    # "application/" may be omitted.
+    value = value.lower()
+    return value[len("application/"):] if value.startswith("application/") else value
+
+
+class TokenVerifier:
+    """Verifies access tokens from one issuer for one audience.
+
+    Exactly one key source: `jwks_url` (a `JWKSClient` is built with the
+    cache options), `keys` (a JWKS dict or list of JWKs, static), or `key_set`
+    (any object with `get_key(kid) -> VerificationKey`).
+
+    `audience` is required; `audience=None` explicitly skips the `aud` check
+    (logged as a warning). `leeway` is capped at 60 s. `clock` gives wall-clock
+    seconds for `exp`/`nbf`/`iat`; when it is injected, the JWKS cache uses it too
+    so tests move one clock.
+    """
+
+    def __init__(
+        self,
+        jwks_url: str | None = None,
+        *,
+        issuer: str,
+        audience: str | Sequence[str] | None = _REQUIRED,
+        keys: Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
+        key_set: KeySet | None = None,
+        algorithms: Iterable[str] = ("RS256",),
+        accepted_types: Iterable[str] = ("at+jwt",),
+        leeway: int = 0,
+        required_claims: Iterable[str] = ("exp", "iat", "sub", "iss"),
+        cache_ttl: float = 300,
+        max_stale: float = 3600,
+        min_refetch_interval: float = 5,
+        timeout: float = 5,
+        verified_cache_size: int = 4096,
+        max_token_bytes: int = 8192,
+        clock: Callable[[], float] = time.time,
+        fetch: Fetch | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        if audience is _REQUIRED:
+            raise TypeError(
+                "TokenVerifier() needs audience=...: the identifier this service expects "
+                "in 'aud' (pass audience=None to skip the check, which is logged)"
+            )
+        if not isinstance(issuer, str) or not issuer:
+            raise ValueError("issuer must be a non-empty string")
+        if isinstance(leeway, bool) or not isinstance(leeway, (int, float)) or not 0 <= leeway <= MAX_LEEWAY:
+            raise ValueError(f"leeway must be between 0 and {MAX_LEEWAY} seconds, got {leeway!r}")
+        if sum(source is not None for source in (jwks_url, keys, key_set)) != 1:
+            raise ValueError("give exactly one of jwks_url, keys or key_set")
+        if verified_cache_size < 0 or max_token_bytes <= 0:
+            raise ValueError("verified_cache_size and max_token_bytes must be positive")
+
+        self.issuer = issuer
+        if audience is None:
+            self.audiences: frozenset[str] | None = None
+            logger.warning(
+                "TokenVerifier for issuer %s does not check 'aud' (audience=None): tokens "
+                "issued for any service are accepted",
+                issuer,
+            )
+        else:
+            auds = (audience,) if isinstance(audience, str) else tuple(audience)
+            if not auds or not all(isinstance(a, str) and a for a in auds):
+                raise ValueError("audience must be a non-empty string or strings")
+            self.audiences = frozenset(auds)
+        self.algorithms = _check_algorithms(algorithms)
+        types = (accepted_types,) if isinstance(accepted_types, str) else tuple(accepted_types)
+        if not types:
+            raise ValueError("accepted_types must not be empty")
+        self.accepted_types = frozenset(_normalise_type(t) for t in types)
+        self.leeway = leeway
+        self.required_claims = tuple(required_claims)
+        self.max_token_bytes = max_token_bytes
+        self.verified_cache_size = verified_cache_size
+        self._clock = clock
+
+        if jwks_url is not None:
+            self.key_set: KeySet = JWKSClient(
+                jwks_url,
+                cache_ttl=cache_ttl,
+                max_stale=max_stale,
+                min_refetch_interval=min_refetch_interval,
+                timeout=timeout,
+                allow_insecure_http=allow_insecure_http,
+                algorithms=self.algorithms,
+                clock=time.monotonic if clock is time.time else clock,
+                fetch=fetch,
+            )
+        elif keys is not None:
+            self.key_set = StaticKeySet(keys, algorithms=self.algorithms)
+        else:
+            assert key_set is not None
+            self.key_set = key_set
+
+        self._headers: dict[str, _Header] = {}
+        self._verified: OrderedDict[str, _Verified] = OrderedDict()
+
+    # -- public ------------------------------------------------------------
+    def verify(self, token: str) -> Claims:
+        """The token's claims, or a `VerificationError` subclass naming the cause.
+
+        Never raises any other exception type, whatever the input.
+        """
+        try:
+            return self._verify(token)
+        except VerificationError:
+            raise
+        except Exception as exc:  # a bug or a hostile input we did not foresee
+            logger.warning("Token rejected by an unexpected %s", type(exc).__name__)
+            raise MalformedTokenError() from None
+
+    # -- pipeline ------------------------------------------------------------
+    def _verify(self, token: str) -> Claims:
+        if type(token) is not str:
+            raise MalformedTokenError("The access token must be a string.")
+        if len(token) > self.max_token_bytes:
+            raise MalformedTokenError("The access token is too large.")
+        now = self._clock()
+
+        hit = self._verified.get(token)
+        if hit is not None:
+            claims = self._reuse(token, hit, now)
+            if claims is not None:
+                return claims
+
+        if token.count(".") != 2:
+            raise MalformedTokenError("The access token must have exactly three segments.")
+        header_segment, payload_segment, signature_segment = token.split(".")
+        header = self._headers.get(header_segment)
+        if header is None:
+            header = self._parse_header(header_segment)
+
+        key = self.key_set.get_key(header.kid)
+        if key.alg != header.alg:
+            raise UnsupportedAlgorithmError("The token's algorithm is not the one of its key.")
+        if not signature_segment:
+            raise InvalidSignatureError("The access token has no signature.")
+        try:
+            signature = b64url_decode(signature_segment)
+            payload_bytes = b64url_decode(payload_segment)
+        except ValueError:
+            raise MalformedTokenError("The access token is not valid base64url.") from None
+        signing_input = token[: len(header_segment) + 1 + len(payload_segment)].encode("ascii")
+        if not key.verify(signing_input, signature):
+            raise InvalidSignatureError()
+
+        try:
+            payload = loads_object(payload_bytes)
+        except ValueError:
+            raise MalformedTokenError("The token payload is not a JSON object.") from None
+        valid_until = self._check_claims(payload, now)
+        claims = Claims(MappingProxyType(payload), kid=header.kid)
+        if valid_until is not None and self.verified_cache_size:
+            self._remember(token, _Verified(claims, valid_until, header.kid, key))
+        return claims
+
+    def _reuse(self, token: str, hit: _Verified, now: float) -> Claims | None:
+        """The cached claims if the entry is still good, else None (entry dropped)."""
+        if now < hit.valid_until and not hit.key.revoked:
+            try:
+                current = self.key_set.get_key(hit.kid)
+            except UnknownKeyError:
+                current = None
+            if current is hit.key:
+                try:
+                    self._verified.move_to_end(token)
+                except KeyError:  # evicted by another thread meanwhile
+                    pass
+                return hit.claims
+        self._verified.pop(token, None)
+        return None
+
+    def _remember(self, token: str, entry: _Verified) -> None:
+        cache = self._verified
+        cache[token] = entry
+        while len(cache) > self.verified_cache_size:
+            try:
+                cache.popitem(last=False)
+            except KeyError:  # emptied concurrently
+                break
+
+    def _parse_header(self, segment: str) -> _Header:
+        try:
+            header = loads_object(b64url_decode(segment))
+        except ValueError:
+            raise MalformedTokenError("The token header is not a JSON object.") from None
+        forbidden = _FORBIDDEN_HEADERS.intersection(header)
+        if forbidden:
+            raise ForbiddenHeaderError(
+                f"The token header carries {', '.join(sorted(forbidden))}, which is never accepted."
+            )
+        alg = header.get("alg")
+        if not isinstance(alg, str) or alg not in self.algorithms:
+            raise UnsupportedAlgorithmError()
+        typ = header.get("typ")
+        if not isinstance(typ, str) or _normalise_type(typ) not in self.accepted_types:
+            raise InvalidTypeError()
+        kid = header.get("kid")
+        if kid is None or kid == "":
+            raise UnknownKeyError("The token does not name its signing key (no 'kid').")
+        if not isinstance(kid, str) or len(kid) > _MAX_KID_LENGTH or not kid.isprintable():
+            raise MalformedTokenError("The token's 'kid' is not a short printable string.")
+        parsed = _Header(alg, kid)
+        if len(self._headers) >= _HEADER_CACHE_SIZE:
+            self._headers.clear()  # cheap bound; legitimate headers are few
+        self._headers[segment] = parsed
+        return parsed
+
+    def _check_claims(self, payload: dict[str, Any], now: float) -> float | None:
+        """Raise for the first failing rule; return exp + leeway (None without exp)."""
+        for name in self.required_claims:
+            if name not in payload:
+                raise MissingClaimError(f"The token lacks the required claim '{name}'.")
+        leeway = self.leeway
+        exp = payload.get("exp")
+        valid_until = None
+        if exp is not None:
+            if type(exp) is not int:
+                raise InvalidClaimsError("The 'exp' claim must be an integer.")
+            valid_until = exp + leeway
+            if now >= valid_until:
+                raise ExpiredTokenError()
+        for name in ("nbf", "iat"):
+            value = payload.get(name)
+            if value is not None:
+                if type(value) is not int:
+                    raise InvalidClaimsError(f"The '{name}' claim must be an integer.")
+                if value > now + leeway:
+                    raise ImmatureTokenError()
+        if payload.get("iss") != self.issuer:
+            raise InvalidIssuerError()
+        sub = payload.get("sub")
+        if sub is not None and (type(sub) is not str or not sub):
+            raise InvalidClaimsError("The 'sub' claim must be a non-empty string.")
+        if self.audiences is not None:
+            self._check_audience(payload.get("aud"))
+        return valid_until
+
+    def _check_audience(self, aud: Any) -> None:
+        # RFC 7519 §4.1.3: a string or an array of strings; we must be among them.
+        # An array that also names other services is accepted, as the RFC says.
+        audiences = self.audiences
+        assert audiences is not None
+        if type(aud) is str:
+            if aud in audiences:
+                return
+        elif type(aud) is list and aud:
+            if all(type(a) is str for a in aud) and not audiences.isdisjoint(aud):
+                return
+        if aud is None or aud == [] or aud == "":
+            raise InvalidAudienceError("The token has no audience.")
+        raise InvalidAudienceError()
