@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("whoami", views.WhoAmI.as_view()),
+    path("public", views.Public.as_view()),
+    path("admin-only", views.AdminOnly.as_view()),
+    path("editors", views.EditorsOrAdmins.as_view()),
+    path("no-roles", views.NoRolesNamed.as_view()),
+    path("sensitive", views.Sensitive.as_view()),
+]
