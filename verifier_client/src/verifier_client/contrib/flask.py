@@ -1,0 +1,210 @@
+"""Flask adapter: protect views with locally verified access tokens.
+
+    app.config.update(
+        VERIFIER_CLIENT_JWKS_URL="https://auth.example.com/.well-known/jwks.json",
+        VERIFIER_CLIENT_ISSUER="https://auth.example.com",
+        VERIFIER_CLIENT_AUDIENCE="orders",     # required; None is the explicit opt-out
+    )
+    auth = JWKSAuth(app)                       # or JWKSAuth() and auth.init_app(app)
+
+    @app.get("/orders")
+    @auth.required
+    def orders():
+        return {"sub": current_claims.sub}
+
+Config keys are the `VERIFIER_CLIENT` keys of the DRF adapter with a
+`VERIFIER_CLIENT_` prefix (COOKIE_NAME, CSRF_COOKIE_NAME, CSRF_HEADER, REALM,
+INTROSPECTION_URL, INTROSPECTION_SECRET, LEEWAY, ...); they are read by
+`init_app`. A refused token is a JSON 401 `{"detail", "code"}` with a
+`WWW-Authenticate: Bearer` challenge; a missing role is a JSON 403.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+try:
+    from flask import Flask, Response, current_app, g, jsonify, request
+    from werkzeug.local import LocalProxy
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError('verifier_client.flask needs Flask: pip install "verifier-client[flask]"') from exc
+
+from ..claims import Claims
+from ..exceptions import InactiveTokenError, VerificationError
+from ..introspection import IntrospectionClient
+from ..verifier import TokenVerifier
+from . import _common
+
+__all__ = ["JWKSAuth", "current_claims"]
+
+_PREFIX = "VERIFIER_CLIENT_"
+_EXTENSION = "verifier_client"
+_CLAIMS_ATTR = "_verifier_client_claims"
+_TOKEN_ATTR = "_verifier_client_token"
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def _get_current_claims() -> Claims:
+    claims = g.get(_CLAIMS_ATTR)
+    if claims is None:
+        raise RuntimeError("No verified token in this request: protect the view with @auth.required.")
+    return cast(Claims, claims)
+
+
+current_claims: Claims = cast(Claims, LocalProxy(_get_current_claims))
+"""The `Claims` of the current request's token (inside a view protected by `JWKSAuth`)."""
+
+
+class _AppState:
+    """What one app's config builds: the verifier now, the introspection client on first use."""
+
+    def __init__(self, conf: _common.AdapterSettings, verifier: TokenVerifier) -> None:
+        self.conf = conf
+        self.verifier = verifier
+        self._introspection: IntrospectionClient | None = None
+
+    @property
+    def introspection(self) -> IntrospectionClient:
+        if self._introspection is None:
+            self._introspection = _configured(_common.build_introspection, self.conf, _PREFIX + "*")
+        return self._introspection
+
+
+def _configured(function: Any, *args: Any) -> Any:
+    try:
+        return function(*args)
+    except _common.ConfigError as exc:
+        raise RuntimeError(str(exc)) from exc
+
+
+class JWKSAuth:
+    """Flask extension: decorators that admit only requests with a valid access token.
+
+    One instance may serve several apps; each app's settings live in
+    `app.extensions["verifier_client"]`.
+    """
+
+    def __init__(self, app: Flask | None = None) -> None:
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Read the app's `VERIFIER_CLIENT_*` config and build its verifier; `RuntimeError` when unusable."""
+        values = {key[len(_PREFIX) :]: value for key, value in app.config.items() if key.startswith(_PREFIX)}
+        conf = _configured(_common.parse_settings, values, _PREFIX + "*")
+        verifier = _configured(_common.build_verifier, conf, _PREFIX + "*")
+        app.extensions[_EXTENSION] = _AppState(conf, verifier)
+
+    # -- decorators ---------------------------------------------------------------
+    def required(self, view: View) -> View:
+        """Admit the request only with a valid token; `current_claims` then holds its claims."""
+
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            refusal = self._authenticate()
+            if refusal is not None:
+                return refusal
+            return current_app.ensure_sync(view)(*args, **kwargs)
+
+        return cast(View, wrapper)
+
+    def roles_required(self, *names: str) -> Callable[[View], View]:
+        """Like `required`, and the token must carry at least one of `names` (else 403)."""
+        if not names or not all(isinstance(name, str) and name for name in names):
+            raise ValueError("roles_required() needs one or more role names.")
+
+        def decorator(view: View) -> View:
+            @functools.wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                refusal = self._authenticate()
+                if refusal is not None:
+                    return refusal
+                if not _get_current_claims().has_role(*names):
+                    return self.error_response(403, "missing_role", "Your token lacks a role this resource requires.")
+                return current_app.ensure_sync(view)(*args, **kwargs)
+
+            return cast(View, wrapper)
+
+        return decorator
+
+    def active_required(self, view: View) -> View:
+        """Like `required`, and the auth server must confirm (RFC 7662) the token is still active.
+
+        Fails closed: an inactive token or an unreachable endpoint is a 401.
+        """
+
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            refusal = self._authenticate()
+            if refusal is not None:
+                return refusal
+            try:
+                self._state().introspection.require_active(g.get(_TOKEN_ATTR))
+            except InactiveTokenError as error:
+                return self._refuse(error)
+            return current_app.ensure_sync(view)(*args, **kwargs)
+
+        return cast(View, wrapper)
+
+    # -- the pipeline -------------------------------------------------------------
+    def get_raw_token(self) -> str | None:
+        """The token from the Bearer header, else from the cookie (CSRF-checked by the caller), else None."""
+        header = request.headers.get("Authorization")
+        if header:
+            return _common.bearer_token(header)
+        conf = self._state().conf
+        if conf.cookie_name is None:
+            return None
+        return request.cookies.get(conf.cookie_name) or None
+
+    def error_response(self, status: int, code: str, detail: str, challenge: str | None = None) -> Response:
+        """The JSON refusal `{"detail", "code"}`; override to change its shape."""
+        response = jsonify(detail=detail, code=code)
+        response.status_code = status
+        if challenge is not None:
+            response.headers["WWW-Authenticate"] = challenge
+        return response
+
+    def _authenticate(self) -> Response | None:
+        """Verify this request's token once; a refusal response, or None with `g` filled in."""
+        if g.get(_CLAIMS_ATTR) is not None:
+            return None  # stacked decorators: already verified
+        state = self._state()
+        from_cookie = not request.headers.get("Authorization")
+        try:
+            token = self.get_raw_token()
+            if token is None:
+                return self.error_response(
+                    401, "not_authenticated", "An access token is required.", _common.challenge(state.conf.realm)
+                )
+            if from_cookie and not self._csrf_ok(state.conf):
+                return self.error_response(
+                    403,
+                    "csrf_failed",
+                    f"CSRF check failed: the {state.conf.csrf_header} header must repeat "
+                    f"the {state.conf.csrf_cookie_name} cookie.",
+                )
+            claims = state.verifier.verify(token)
+        except VerificationError as error:
+            return self._refuse(error)
+        setattr(g, _CLAIMS_ATTR, claims)
+        setattr(g, _TOKEN_ATTR, token)
+        return None
+
+    def _csrf_ok(self, conf: _common.AdapterSettings) -> bool:
+        # A cookie is sent cross-site; a Bearer header cannot be, so only cookies need the double submit.
+        if request.method in _common.SAFE_METHODS:
+            return True
+        return _common.csrf_matches(request.headers.get(conf.csrf_header), request.cookies.get(conf.csrf_cookie_name))
+
+    def _refuse(self, error: VerificationError) -> Response:
+        return self.error_response(401, error.code, error.reason, _common.challenge(self._state().conf.realm, error))
+
+    def _state(self) -> _AppState:
+        state = current_app.extensions.get(_EXTENSION)
+        if state is None:
+            raise RuntimeError("JWKSAuth is not initialised for this app: call auth.init_app(app).")
+        return cast(_AppState, state)
