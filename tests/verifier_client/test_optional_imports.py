@@ -1,0 +1,99 @@
+"""The frameworks are optional extras: without them the core works and the adapters say what to install.
+
+Absence is simulated in a fresh interpreter with a `sys.meta_path` finder that
+refuses the framework packages, so nothing is uninstalled.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import verifier_client.drf
+import verifier_client.flask
+
+_BLOCKER = textwrap.dedent(
+    """
+    import sys
+
+    class _Absent:
+        def __init__(self, names):
+            self.names = names
+
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname.partition(".")[0] in self.names:
+                raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+            return None
+
+    sys.meta_path.insert(0, _Absent(set(sys.argv[1].split(","))))
+    """
+)
+
+
+def run_without(packages: str, code: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a new interpreter where `packages` (comma-separated) cannot be imported."""
+    return subprocess.run(
+        [sys.executable, "-c", _BLOCKER + textwrap.dedent(code), packages],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize("absent", ["django,rest_framework", "rest_framework"])
+def test_drf_adapter_without_drf_names_the_extra(absent):
+    result = run_without(absent, "import verifier_client.drf")
+
+    assert result.returncode != 0
+    assert "ImportError" in result.stderr
+    assert 'pip install "verifier-client[drf]"' in result.stderr
+
+
+@pytest.mark.parametrize("absent", ["flask,werkzeug", "flask"])
+def test_flask_adapter_without_flask_names_the_extra(absent):
+    result = run_without(absent, "import verifier_client.flask")
+
+    assert result.returncode != 0
+    assert "ImportError" in result.stderr
+    assert 'pip install "verifier-client[flask]"' in result.stderr
+
+
+def test_core_and_introspection_import_without_any_framework():
+    result = run_without(
+        "django,rest_framework,flask,werkzeug",
+        """
+        import verifier_client
+        import verifier_client.introspection
+        import verifier_client.verifier
+        import verifier_client.contrib
+        loaded = sorted(m for m in sys.modules if m.partition(".")[0] in ("django", "rest_framework", "flask"))
+        print("loaded:", loaded)
+        """,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "loaded: []"
+
+
+def test_drf_import_does_not_read_settings():
+    # No DJANGO_SETTINGS_MODULE and no settings.configure(): importing must still work.
+    result = subprocess.run(
+        [sys.executable, "-c", "import verifier_client.drf"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+    )
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("module", [verifier_client.drf, verifier_client.flask])
+def test_adapter_exports_are_sorted_and_complete(module):
+    assert module.__all__ == sorted(module.__all__)
+    public = {name for name in vars(module) if not name.startswith("_") and name != "annotations"}
+    assert set(module.__all__) == public
