@@ -194,7 +194,7 @@ class TokenVerifier:
             raise
         except Exception as exc:  # a bug or a hostile input we did not foresee
             logger.warning("Token rejected by an unexpected %s", type(exc).__name__)
-            raise MalformedTokenError() from None
+            raise VerificationError() from None
 
     # -- pipeline ------------------------------------------------------------
     def _verify(self, token: str) -> Claims:
