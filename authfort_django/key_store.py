@@ -155,8 +155,15 @@ class KeyStore:
         return ActiveKey(kid=signer.kid, algorithm=signer.algorithm, private_key=private_key)
 
     def jwks(self) -> JWKSDocument:
-        """Every published key (pending, active, retired) with public members only."""
-        return self._current().jwks
+        """Every published key (pending, active, retired) with public members only.
+
+        A new installation gets its first key here too, so consumers never fetch an
+        empty set from a server that is about to sign.
+        """
+        snapshot = self._current()
+        if snapshot.signer is None:
+            snapshot = self._provide_signer()
+        return snapshot.jwks
 
     def invalidate(self) -> None:
         """Forget everything cached; the next call re-reads the database."""

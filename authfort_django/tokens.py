@@ -6,6 +6,7 @@ import logging
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from . import jwt_backend
 from .app_settings import SUPPORTED_ALGORITHMS, authfort_settings
 from .key_store import key_store
 from .models import Session, User
+from .sessions import session_is_live
 
 logger = logging.getLogger("authfort.tokens")
 
@@ -109,6 +111,32 @@ def verify_access_token(token: str) -> Claims:
     """Signature, type, issuer, audience and lifetime; raises a VerificationError subclass.
 
     Whether the user, `ver` and session are still current is the caller's check
-    (it needs the database); see api.authentication and flows.introspect.
+    (it needs the database): see current_user_for below.
     """
     return _server_verifier.get().verify(token)
+
+
+def current_user_for(claims: Claims) -> tuple[User, Session | None] | None:
+    """The user and session a verified token speaks for, or None if it no longer does."""
+    if not _is_uuid(claims.sub):
+        return None
+    user = User.objects.filter(pk=claims.sub).first()
+    if user is None:
+        return None
+    if not user.is_active or claims.get("ver") != user.token_version:
+        return None
+    session = None
+    if claims.sid is not None:
+        if _is_uuid(claims.sid):
+            session = Session.objects.filter(pk=claims.sid, user=user).first()
+        if session is None or not session_is_live(session):
+            return None
+    return user, session
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

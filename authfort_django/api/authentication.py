@@ -7,7 +7,6 @@ then the checks only the server can make: the user still exists and is active,
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from rest_framework import exceptions
@@ -15,8 +14,8 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from verifier_client import Claims, VerificationError
 
 from .. import tokens
-from ..models import Session, User
-from ..sessions import session_is_live
+from ..models import User
+from ..tokens import current_user_for
 
 MAX_HEADER_BYTES = 16 * 1024
 
@@ -29,32 +28,6 @@ class TokenRejected(exceptions.AuthenticationFailed):
     def __init__(self, detail: str, code: str = "invalid_token") -> None:
         super().__init__(detail, code)
         self.reason = detail
-
-
-def current_user_for(claims: Claims) -> tuple[User, Session | None] | None:
-    """The user and session a verified token speaks for, or None if it no longer does."""
-    if not _is_uuid(claims.sub):
-        return None
-    user = User.objects.filter(pk=claims.sub).first()
-    if user is None:
-        return None
-    if not user.is_active or claims.get("ver") != user.token_version:
-        return None
-    session = None
-    if claims.sid is not None:
-        if _is_uuid(claims.sid):
-            session = Session.objects.filter(pk=claims.sid, user=user).first()
-        if session is None or not session_is_live(session):
-            return None
-    return user, session
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 class AccessTokenAuthentication(BaseAuthentication):

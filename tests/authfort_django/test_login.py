@@ -1,0 +1,112 @@
+import pytest
+
+from authfort_django.models import AuthEvent
+from tests.authfort_django.hashers import CountingHasher
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/auth/login"
+
+
+def login(client, email, password=DEFAULT_PASSWORD, **extra):
+    return client.post(URL, {"email": email, "password": password}, format="json", **extra)
+
+
+def test_login_returns_the_token_pair_and_user(api_client):
+    user = UserFactory(email="ada@example.com")
+
+    response = login(api_client, "ada@example.com")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["user"]["id"] == str(user.pk)
+    assert body["token_type"] == "Bearer"
+    assert body["access_token"].count(".") == 2
+    assert len(body["refresh_token"]) >= 43
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_login_ignores_email_letter_case(api_client):
+    UserFactory(email="ada@example.com")
+
+    assert login(api_client, "  ADA@Example.COM ").status_code == 200
+
+
+def test_unknown_user_wrong_password_and_inactive_user_get_identical_answers(api_client):
+    UserFactory(email="ada@example.com")
+    UserFactory(email="gone@example.com", is_active=False)
+
+    answers = [
+        login(api_client, "nobody@example.com"),
+        login(api_client, "ada@example.com", "wrong password entirely"),
+        login(api_client, "gone@example.com"),
+    ]
+
+    assert {r.status_code for r in answers} == {401}
+    assert len({r.content for r in answers}) == 1
+    assert answers[0].json() == {
+        "detail": "The email address or password is incorrect.",
+        "code": "invalid_credentials",
+    }
+
+
+def test_unknown_user_login_still_runs_the_password_hasher(api_client, settings):
+    settings.PASSWORD_HASHERS = ["tests.authfort_django.hashers.CountingHasher"]
+    CountingHasher.calls = 0
+
+    login(api_client, "nobody@example.com")
+
+    assert CountingHasher.calls >= 1
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"email": "ada@example.com"}, {"email": ["x"], "password": "y"}, {"email": "a", "password": "p" * 5000}]
+)
+def test_login_with_bad_fields_is_400(api_client, body):
+    response = api_client.post(URL, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_request"
+
+
+def test_login_success_and_failure_are_audited(api_client):
+    UserFactory(email="ada@example.com")
+
+    login(api_client, "ada@example.com")
+    login(api_client, "ada@example.com", "wrong password entirely")
+
+    types = list(
+        AuthEvent.objects.filter(type__startswith="login").order_by("created_at").values_list("type", flat=True)
+    )
+    assert types == ["login_succeeded", "login_failed"]
+
+
+def test_login_is_throttled_per_ip_with_retry_after(api_client, settings):
+    settings.AUTHFORT = {**settings.AUTHFORT, "THROTTLE_RATES": {"login": "3/min", "login_account": None}}
+    from django.core.cache import cache
+
+    cache.clear()
+    UserFactory(email="ada@example.com")
+
+    statuses = [login(api_client, f"user{n}@example.com").status_code for n in range(3)]
+    blocked = login(api_client, "ada@example.com")
+
+    assert statuses == [401, 401, 401]
+    assert blocked.status_code == 429
+    assert int(blocked["Retry-After"]) > 0
+    assert blocked.json()["code"] == "throttled"
+
+
+def test_login_is_throttled_per_account_across_addresses(api_client, settings):
+    settings.AUTHFORT = {**settings.AUTHFORT, "THROTTLE_RATES": {"login": None, "login_account": "2/min"}}
+    from django.core.cache import cache
+
+    cache.clear()
+    UserFactory(email="ada@example.com")
+
+    first = [login(api_client, "ada@example.com", "guess", REMOTE_ADDR=f"10.0.0.{n}") for n in (1, 2)]
+    third = login(api_client, "ADA@example.com", REMOTE_ADDR="10.0.0.3")
+
+    assert [r.status_code for r in first] == [401, 401]
+    assert third.status_code == 429

@@ -1,0 +1,88 @@
+import base64
+import json
+
+import jwt
+import pytest
+from verifier_client import TokenVerifier
+
+from authfort_django.key_store import key_store
+from authfort_django.keys import jwk_thumbprint
+from authfort_django.tokens import issue_access_token
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _header(token: str) -> dict:
+    return json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+
+
+def _public_key(kid: str):
+    jwk = next(k for k in key_store.jwks().keys if k["kid"] == kid)
+    return jwt.PyJWK(jwk).key
+
+
+def test_header_is_rs256_at_jwt_with_the_thumbprint_kid():
+    token = issue_access_token(UserFactory()).token
+
+    header = _header(token)
+    assert header == {"alg": "RS256", "typ": "at+jwt", "kid": header["kid"]}
+    jwk = next(k for k in key_store.jwks().keys if k["kid"] == header["kid"])
+    assert jwk_thumbprint(jwk) == header["kid"]
+
+
+def test_claims_follow_the_rfc_9068_profile():
+    user = UserFactory(email="ada@example.com", roles=["editor"])
+
+    token = issue_access_token(user).token
+
+    claims = jwt.decode(token, _public_key(_header(token)["kid"]), algorithms=["RS256"], audience="authfort-tests")
+    assert set(claims) == {"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "roles", "ver", "email"}
+    assert claims["iss"] == "http://testserver"
+    assert claims["sub"] == str(user.pk)
+    assert claims["aud"] == "authfort-tests"
+    assert claims["exp"] - claims["iat"] == 900
+    assert claims["roles"] == ["editor"]
+    assert claims["ver"] == 0
+    assert claims["email"] == "ada@example.com"
+    assert claims["client_id"] == "authfort"
+
+
+def test_every_token_has_its_own_jti():
+    user = UserFactory()
+
+    jtis = {issue_access_token(user).claims["jti"] for _ in range(50)}
+
+    assert len(jtis) == 50
+
+
+def test_empty_audience_issues_tokens_without_aud(settings):
+    settings.AUTHFORT = {**settings.AUTHFORT, "AUDIENCE": ""}
+    token = issue_access_token(UserFactory()).token
+    jwks = {"keys": list(key_store.jwks().keys)}
+
+    assert "aud" not in issue_access_token(UserFactory()).claims
+    assert TokenVerifier(keys=jwks, issuer="http://testserver", audience=None).verify(token).sub
+
+
+def test_extra_claims_hook_adds_claims_but_cannot_replace_reserved_ones(settings):
+    settings.AUTHFORT = {**settings.AUTHFORT, "EXTRA_CLAIMS": "tests.authfort_django.extra_claims.tenant_claims"}
+    user = UserFactory()
+
+    claims = issue_access_token(user).claims
+
+    assert claims["tenant"] == "acme"
+    assert claims["sub"] == str(user.pk)
+    assert claims["roles"] == []
+
+
+def test_tokens_verify_with_pyjwt_using_only_the_published_jwks():
+    token = issue_access_token(UserFactory()).token
+    jwk_set = jwt.PyJWKSet.from_dict(json.loads(key_store.jwks().body))
+
+    key = jwk_set[_header(token)["kid"]].key
+    claims = jwt.decode(
+        token, key, algorithms=["RS256"], audience="authfort-tests", issuer="http://testserver",
+        options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+    )
+    assert claims["sub"]

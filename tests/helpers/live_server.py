@@ -1,0 +1,188 @@
+"""A real auth server in its own process: gunicorn serving config.wsgi on a free
+loopback port, with its own database (a SQLite file, or a fresh PostgreSQL
+database when the suite runs with a postgres DATABASE_URL).
+
+    with LiveAuthServer(tmp_dir) as server:
+        tokens = server.register()
+        jwks = requests.get(server.jwks_url).json()
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STRONG_PASSWORD = "correct horse battery staple 42"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Database:
+    """A throw-away database for one server process."""
+
+    def __init__(self, workdir: Path) -> None:
+        parent = os.environ.get("DATABASE_URL", "")
+        self._admin_url: str | None = None
+        if parent.startswith(("postgres://", "postgresql://")):
+            self.name = f"authfort_e2e_{uuid.uuid4().hex[:12]}"
+            parts = urlsplit(parent)
+            self._admin_url = parent
+            self.url = urlunsplit(parts._replace(path=f"/{self.name}"))
+        else:
+            self.name = str(workdir / "auth.sqlite3")
+            self.url = f"sqlite:///{self.name}"
+
+    def create(self) -> None:
+        if self._admin_url:
+            self._admin(f'CREATE DATABASE "{self.name}"')
+
+    def drop(self) -> None:
+        if self._admin_url:
+            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self._admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+
+class LiveAuthServer:
+    """Start with `start()` (or as a context manager); every setting can be overridden by env."""
+
+    audience = "authfort-e2e"
+
+    def __init__(self, workdir: Path, *, workers: int = 2, env: dict[str, str] | None = None) -> None:
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.issuer = self.url
+        self.jwks_url = f"{self.url}/.well-known/jwks.json"
+        self.introspection_url = f"{self.url}/auth/introspect"
+        self.introspection_secret = "e2e-introspection-" + secrets.token_urlsafe(24)
+        self.log_path = self.workdir / "server.log"
+        self.workers = workers
+        self._db = _Database(self.workdir)
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": self._db.url,
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "AUTHFORT_ISSUER": self.issuer,
+            "AUTHFORT_AUDIENCE": self.audience,
+            "AUTHFORT_KEY_ENCRYPTION_KEYS": "e2e-kek-" + secrets.token_urlsafe(32),
+            "AUTHFORT_INTROSPECTION_SECRETS": self.introspection_secret,
+            "AUTHFORT_THROTTLE_LOGIN": "100000/min",
+            "AUTHFORT_THROTTLE_LOGIN_ACCOUNT": "100000/min",
+            "AUTHFORT_THROTTLE_REGISTER": "100000/min",
+            "AUTHFORT_THROTTLE_REFRESH": "100000/min",
+            "AUTHFORT_THROTTLE_INTROSPECT": "100000/min",
+            "AUTHFORT_COOKIE_SECURE": "false",
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log_file: Any = None
+
+    # lifecycle
+
+    def start(self, timeout: float = 60.0) -> LiveAuthServer:
+        self._db.create()
+        self.manage("migrate", "--noinput")
+        self.manage("rotate_keys", "--if-none")
+        self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self._process = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", "config.wsgi:application",
+                "--bind", f"127.0.0.1:{self.port}",
+                "--workers", str(self.workers),
+                "--access-logfile", "-",
+                "--graceful-timeout", "2",
+            ],
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"auth server exited early; log:\n{self.log_text()}")
+            try:
+                if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"auth server did not become healthy; log:\n{self.log_text()}")
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        self._db.drop()
+
+    def __enter__(self) -> LiveAuthServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # helpers
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a management command against this server's database; raises on failure."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=REPO_ROOT, env=self.env, capture_output=True, text=True, timeout=120,
+        )
+        with open(self.log_path, "a") as log:
+            log.write(result.stdout + result.stderr)
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        return result
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> requests.Response:
+        return requests.post(f"{self.url}{path}", json=json, timeout=30, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return requests.get(f"{self.url}{path}", timeout=30, **kwargs)
+
+    def register(self, email: str | None = None, password: str = STRONG_PASSWORD) -> dict[str, Any]:
+        email = email or f"user-{uuid.uuid4().hex[:10]}@example.com"
+        response = self.post("/auth/register", {"email": email, "password": password})
+        if response.status_code != 201:
+            raise AssertionError(f"register failed: {response.status_code} {response.text}")
+        return {**response.json(), "email": email, "password": password}
+
+    def login(self, email: str, password: str = STRONG_PASSWORD) -> requests.Response:
+        return self.post("/auth/login", {"email": email, "password": password})
