@@ -1,0 +1,33 @@
+# The reference deployment: gunicorn serving config.wsgi.
+# Configure with environment variables (see README "Configuration"); at least
+# SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, AUTHFORT_ISSUER and
+# AUTHFORT_KEY_ENCRYPTION_KEYS in production.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+RUN useradd --create-home --uid 10001 --user-group authfort
+
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+
+COPY verifier_client ./verifier_client
+COPY pyproject.toml README.md manage.py ./
+COPY authfort_django ./authfort_django
+COPY config ./config
+COPY docker/entrypoint.sh /usr/local/bin/authfort-entrypoint
+COPY docker/healthcheck.py /usr/local/bin/authfort-healthcheck
+RUN pip install --no-deps ./verifier_client . \
+    && mkdir -p /app/var && chown authfort:authfort /app/var
+
+USER authfort
+VOLUME ["/app/var"]
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "/usr/local/bin/authfort-healthcheck"]
+ENTRYPOINT ["authfort-entrypoint"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
