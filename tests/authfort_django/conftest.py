@@ -42,3 +42,13 @@ def move_to(clock: FakeClock):
         clock.set(moment.timestamp())
 
     return move
+
+
+@pytest.fixture
+def authfort(settings):
+    """authfort(KEY=value, ...): override AUTHFORT keys for this test (others keep their value)."""
+
+    def override(**values: object) -> None:
+        settings.AUTHFORT = {**settings.AUTHFORT, **values}
+
+    return override
