@@ -68,6 +68,7 @@ class _AppState:
 
     @property
     def introspection(self) -> IntrospectionClient:
+        # Two first requests racing may each build one; either is as good, so no lock.
         if self._introspection is None:
             self._introspection = _configured(_common.build_introspection, self.conf, _PREFIX + "*")
         return self._introspection
@@ -151,7 +152,12 @@ class JWKSAuth:
 
     # -- the pipeline -------------------------------------------------------------
     def get_raw_token(self) -> str | None:
-        """The token from the Bearer header, else from the cookie (CSRF-checked by the caller), else None."""
+        """The token from the Bearer header, else from the configured cookie, else None.
+
+        A token found while the request has no Authorization header counts as a
+        cookie credential: for unsafe methods it then needs the CSRF header too.
+        Raises `MalformedTokenError` for a Bearer header without a single token.
+        """
         header = request.headers.get("Authorization")
         if header:
             return _common.bearer_token(header)
