@@ -1,0 +1,159 @@
+"""`manage.py rotate_keys`: the signing-key lifecycle from cron or by hand.
+
+A thin layer over authfort_django.key_rotation; the rules live there.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from authfort_django.app_settings import SUPPORTED_ALGORITHMS, authfort_settings
+from authfort_django.key_encryption import KeyDecryptionError
+from authfort_django.key_rotation import (
+    KeyRotationError,
+    Outcome,
+    ensure_key,
+    key_statuses,
+    purge_expired,
+    reencrypt_all,
+    revoke,
+    rotate,
+)
+from authfort_django.keys import UnsupportedAlgorithm
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# Options that do one thing on their own and combine with nothing else.
+_EXCLUSIVE = ("status", "revoke", "reencrypt")
+_OPTION_NAMES = {
+    "status": "--status",
+    "revoke": "--revoke",
+    "reencrypt": "--reencrypt",
+    "if_none": "--if-none",
+    "if_older_than": "--if-older-than",
+    "now": "--now",
+    "algorithm": "--algorithm",
+}
+
+
+def parse_duration(text: str) -> timedelta:
+    """`30d`, `12h`, `90m`, `45s` as a timedelta; CommandError for anything else."""
+    match = _DURATION.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise CommandError(
+            f"--if-older-than: {text!r} is not a duration. Give a positive number with a unit "
+            f"s, m, h or d, e.g. --if-older-than 30d."
+        )
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+
+
+class Command(BaseCommand):
+    help = (
+        "Rotate the token-signing keys: create the next key (published PUBLISH_AHEAD seconds "
+        "before it signs) and purge expired ones. Safe to run from cron on several hosts at once."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-none", action="store_true", help="Only make sure a key signs (first start); otherwise do nothing."
+        )
+        parser.add_argument(
+            "--if-older-than",
+            metavar="AGE",
+            help="Rotate only if the active key has signed longer than AGE (e.g. 30d; units s, m, h, d).",
+        )
+        parser.add_argument(
+            "--now",
+            action="store_true",
+            help="The new key (or the pending one) signs immediately instead of after PUBLISH_AHEAD.",
+        )
+        parser.add_argument(
+            "--revoke", metavar="KID", help="Emergency: unpublish KID at once and destroy its private key."
+        )
+        parser.add_argument("--status", action="store_true", help="List the keys and their states; change nothing.")
+        parser.add_argument(
+            "--algorithm",
+            metavar="ALG",
+            help=f"Algorithm of the new key: {', '.join(SUPPORTED_ALGORITHMS)} (default: AUTHFORT ALGORITHM).",
+        )
+        parser.add_argument(
+            "--reencrypt",
+            action="store_true",
+            help="Re-encrypt every private key with the first KEY_ENCRYPTION_KEYS entry.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self._check_combination(options)
+        algorithm = options["algorithm"]
+        if algorithm is not None and algorithm not in SUPPORTED_ALGORITHMS:
+            raise CommandError(
+                f"--algorithm {algorithm!r} is not supported; use one of {', '.join(SUPPORTED_ALGORITHMS)}."
+            )
+        min_age = parse_duration(options["if_older_than"]) if options["if_older_than"] is not None else None
+        try:
+            if options["status"]:
+                self._status()
+            elif options["revoke"] is not None:
+                self._report(revoke(options["revoke"]))
+                self.stdout.write(
+                    f"Other server processes stop publishing and using it within "
+                    f"KEY_CACHE_TTL ({authfort_settings.KEY_CACHE_TTL} s)."
+                )
+            elif options["reencrypt"]:
+                self._report(reencrypt_all())
+            elif options["if_none"]:
+                self._report(ensure_key(algorithm=algorithm))
+                self._report(purge_expired())
+            else:
+                self._report(rotate(algorithm=algorithm, immediately=options["now"], min_age=min_age))
+                self._report(purge_expired())
+        except (KeyRotationError, UnsupportedAlgorithm, KeyDecryptionError) as error:
+            raise CommandError(str(error)) from error
+
+    def _check_combination(self, options: dict[str, Any]) -> None:
+        given = [name for name in _OPTION_NAMES if options.get(name) not in (None, False)]
+        for name in _EXCLUSIVE:
+            others = [other for other in given if other != name]
+            if name in given and others:
+                raise CommandError(
+                    f"{_OPTION_NAMES[name]} cannot be combined with "
+                    f"{', '.join(_OPTION_NAMES[o] for o in others)}; run it on its own."
+                )
+        if "if_none" in given and ("if_older_than" in given or "now" in given):
+            raise CommandError(
+                "--if-none only makes sure a key signs and cannot be combined with --if-older-than "
+                "or --now; use --if-none at first start and --if-older-than from cron."
+            )
+
+    def _report(self, outcome: Outcome) -> None:
+        for message in outcome.messages:
+            self.stdout.write(message)
+
+    def _status(self) -> None:
+        rows = [
+            (
+                key.kid,
+                key.algorithm,
+                state.value,
+                _when(key.activates_at),
+                _when(key.retires_at),
+                _when(key.expires_at),
+                _when(key.revoked_at),
+            )
+            for key, state in key_statuses()
+        ]
+        if not rows:
+            self.stdout.write("No signing keys. `rotate_keys --if-none` creates the first one.")
+            return
+        header = ("KID", "ALG", "STATE", "ACTIVATES", "RETIRES", "EXPIRES", "REVOKED")
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def _when(moment: Any) -> str:
+    return moment.isoformat(timespec="seconds") if moment else "-"
