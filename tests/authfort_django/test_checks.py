@@ -1,0 +1,135 @@
+"""System checks: each misconfiguration gets its stable id and a hint; a sound one gets nothing."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.checks import Error, Warning, run_checks
+
+from authfort_django import checks
+
+GOOD_SECRET = "k" * 32
+
+
+@pytest.fixture(autouse=True)
+def sound(authfort, settings):
+    """Start each test from a production-like configuration that passes every check."""
+    settings.DEBUG = False
+    authfort(
+        ISSUER="https://auth.example.com",
+        KEY_ENCRYPTION_KEYS=[GOOD_SECRET],
+        INTROSPECTION_SECRETS=[GOOD_SECRET],
+    )
+
+
+def authfort_ids() -> list[str]:
+    return sorted(m.id for m in run_checks() if m.id and m.id.startswith("authfort."))
+
+
+def only(check_id: str):
+    (message,) = [m for m in run_checks() if m.id == check_id]
+    assert message.hint, f"{check_id} has no hint"
+    return message
+
+
+def test_a_sound_configuration_passes_every_check() -> None:
+    assert authfort_ids() == []
+
+
+@pytest.mark.parametrize("algorithm", ["HS256", "none", "RS512", ""])
+def test_e001_unsupported_algorithm(authfort, algorithm: str) -> None:
+    authfort(ALGORITHM=algorithm)
+    assert isinstance(only("authfort.E001"), Error)
+
+
+@pytest.mark.parametrize("size", [1024, 2047, "2048"])
+def test_e002_rsa_key_size_below_2048(authfort, size) -> None:
+    authfort(RSA_KEY_SIZE=size)
+    assert isinstance(only("authfort.E002"), Error)
+
+
+@pytest.mark.parametrize("name", ["ACCESS_TOKEN_TTL", "JWKS_MAX_AGE", "PUBLISH_AHEAD"])
+@pytest.mark.parametrize("value", [0, -5, "900", 1.5, None, True])
+def test_e003_lifetimes_must_be_positive_integers(authfort, name: str, value) -> None:
+    authfort(**{name: value})
+    message = only("authfort.E003")
+    assert name in message.msg
+
+
+def test_w001_publish_ahead_shorter_than_the_caches(authfort) -> None:
+    authfort(PUBLISH_AHEAD=300, JWKS_MAX_AGE=300, KEY_CACHE_TTL=30)
+    message = only("authfort.W001")
+    assert isinstance(message, Warning)
+    assert "330" in message.hint
+
+
+def test_w001_not_raised_when_publish_ahead_covers_both_caches(authfort) -> None:
+    authfort(PUBLISH_AHEAD=330, JWKS_MAX_AGE=300, KEY_CACHE_TTL=30)
+    assert authfort_ids() == []
+
+
+def test_w002_no_explicit_key_encryption_keys_with_debug_off(authfort) -> None:
+    authfort(KEY_ENCRYPTION_KEYS=[])
+    assert isinstance(only("authfort.W002"), Warning)
+
+
+def test_w002_not_raised_in_debug(authfort, settings) -> None:
+    settings.DEBUG = True
+    authfort(KEY_ENCRYPTION_KEYS=[], ISSUER="http://127.0.0.1:8000")
+    assert authfort_ids() == []
+
+
+def test_e004_short_key_encryption_key_never_echoed(authfort) -> None:
+    authfort(KEY_ENCRYPTION_KEYS=[GOOD_SECRET, "short-secret"])
+    message = only("authfort.E004")
+    assert "entry 1" in message.msg
+    assert "short-secret" not in message.msg + message.hint
+
+
+def test_w003_issuer_not_https_with_debug_off(authfort) -> None:
+    authfort(ISSUER="http://auth.example.com")
+    assert isinstance(only("authfort.W003"), Warning)
+
+
+def test_e005_short_introspection_secret_never_echoed(authfort) -> None:
+    authfort(INTROSPECTION_SECRETS=["tiny"])
+    message = only("authfort.E005")
+    assert "tiny" not in message.msg + message.hint
+
+
+def test_w004_leeway_over_60_seconds(authfort) -> None:
+    authfort(LEEWAY=3600)
+    assert isinstance(only("authfort.W004"), Warning)
+
+
+@pytest.mark.parametrize("path", ["no.such.module.hook", "authfort_django.checks.no_such_name", "nodots", "authfort_django.checks.MAX_LEEWAY"])
+def test_e006_extra_claims_not_importable(authfort, path: str) -> None:
+    authfort(EXTRA_CLAIMS=path)
+    assert path in only("authfort.E006").msg
+
+
+def test_e006_not_raised_for_an_importable_hook(authfort) -> None:
+    authfort(EXTRA_CLAIMS="tests.authfort_django.test_checks.example_hook")
+    assert authfort_ids() == []
+
+
+@pytest.mark.parametrize("cookie", [{"SAMESITE": "lax"}, {"SAMESITE": "Sometimes"}, {"SAMESITE": None}, {"SAMESITE": "None", "SECURE": False}])
+def test_e007_bad_samesite(authfort, cookie: dict) -> None:
+    authfort(COOKIE=cookie)
+    assert isinstance(only("authfort.E007"), Error)
+
+
+def test_e007_not_raised_for_samesite_none_with_secure(authfort) -> None:
+    authfort(COOKIE={"SAMESITE": "None", "SECURE": True})
+    assert authfort_ids() == []
+
+
+def test_every_check_is_registered_with_django() -> None:
+    from django.core.checks.registry import registry
+
+    registered = registry.get_checks()
+    for check in (checks.check_signing, checks.check_lifetimes, checks.check_secrets, checks.check_deployment):
+        assert check in registered
+
+
+def example_hook(user, session):  # an importable EXTRA_CLAIMS target
+    return {}
