@@ -115,7 +115,7 @@ def rotate(
 
     - No pending key: create one that activates at now + PUBLISH_AHEAD (now when
       `immediately`, or when no key signs at all); the active key retires then.
-    - A pending key: nothing, unless `immediately`, which activates it now.
+    - A pending key: nothing, unless `immediately` (or no key signs), which activates it now.
     - `min_age`: nothing while the active key has signed for less than this.
     - `algorithm` (default ALGORITHM): RotationConflict if a pending key has another one.
     """
@@ -138,7 +138,7 @@ def rotate(
                     f"cannot be scheduled too. Wait until it activates at {_at(pending.activates_at)}, "
                     f"or revoke it with --revoke {pending.kid} and rotate again."
                 )
-            if not immediately:
+            if not immediately and current is not None:
                 return Outcome(
                     False,
                     (
@@ -147,6 +147,7 @@ def rotate(
                     ),
                     pending,
                 )
+            # With no key signing, waiting for the pending key's turn would leave a gap.
             _activate(pending, now)
             messages = [f"Activated pending key {pending.kid} ({pending.algorithm}) now."]
             if current is not None:

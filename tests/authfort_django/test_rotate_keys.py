@@ -96,6 +96,14 @@ def test_now_without_a_pending_key_creates_one_that_signs_at_once(active: Signin
     assert KeyStore().signing_key().kid == new.kid
 
 
+def test_a_run_activates_the_pending_key_when_no_key_signs(active: SigningKey) -> None:
+    run()
+    pending = SigningKey.objects.exclude(kid=active.kid).get()
+    SigningKey.objects.filter(kid=active.kid).update(revoked_at=timezone.now())  # behind our back
+    assert f"Activated pending key {pending.kid}" in run()
+    assert state_of(pending.kid) is KeyState.ACTIVE
+
+
 def test_a_plain_run_purges_expired_keys(active: SigningKey) -> None:
     run("--now")
     SigningKey.objects.filter(kid=active.kid).update(expires_at=timezone.now() - timedelta(seconds=1))
