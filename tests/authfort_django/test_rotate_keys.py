@@ -112,6 +112,15 @@ def test_a_plain_run_purges_expired_keys(active: SigningKey) -> None:
     assert not SigningKey.objects.filter(kid=active.kid).exists()
 
 
+def test_revoked_keys_are_listed_until_their_tokens_would_have_expired_then_purged(active: SigningKey) -> None:
+    run("--revoke", active.kid)
+    run()
+    assert SigningKey.objects.filter(kid=active.kid).exists()  # still shown by --status
+    SigningKey.objects.filter(kid=active.kid).update(revoked_at=timezone.now() - retention())
+    assert f"Purged key {active.kid}" in run()
+    assert not SigningKey.objects.filter(kid=active.kid).exists()
+
+
 # --if-none, --if-older-than, --algorithm.
 
 def test_if_none_creates_the_first_key_and_then_does_nothing(db) -> None:
