@@ -1,4 +1,6 @@
-"""Use cases that views and commands call: register, login, refresh.
+"""Signing in: register, login, refresh. Views and commands call these.
+
+Ending sessions and changing accounts is in `revocation`; roles in `roles`.
 
 Each flow validates nothing about HTTP: it takes clean values and returns a
 result or raises an `exceptions.AuthfortError`.
@@ -25,11 +27,20 @@ class TokenPair:
     access: tokens.IssuedAccessToken
     refresh_token: str
     session_id: str
+    # Seconds the refresh token stays usable (absolute or idle limit): the refresh cookie's Max-Age.
+    refresh_expires_in: int
 
 
-def _issue(user: User, grant: sessions.SessionGrant) -> TokenPair:
+def issue_pair(user: User, grant: sessions.SessionGrant) -> TokenPair:
+    """An access token for `grant`'s session, handed out together with its refresh token."""
     access = tokens.issue_access_token(user, grant.session)
-    return TokenPair(user, access, grant.refresh_token, str(grant.session.pk))
+    return TokenPair(
+        user,
+        access,
+        grant.refresh_token,
+        str(grant.session.pk),
+        sessions.refresh_token_lifetime(grant.session),
+    )
 
 
 def register(
@@ -51,7 +62,7 @@ def register(
         raise exceptions.EmailTaken() from None
     grant = sessions.start_session(user, request)
     audit.record(AuthEvent.Type.REGISTER, user=user, session=grant.session, request=request)
-    return _issue(user, grant)
+    return issue_pair(user, grant)
 
 
 def login(*, email: str, password: str, request: HttpRequest | None = None) -> TokenPair:
@@ -69,9 +80,10 @@ def login(*, email: str, password: str, request: HttpRequest | None = None) -> T
         raise exceptions.InvalidCredentials()
     grant = sessions.start_session(user, request)
     audit.record(AuthEvent.Type.LOGIN_SUCCEEDED, user=user, session=grant.session, request=request)
-    return _issue(user, grant)
+    return issue_pair(user, grant)
 
 
-def refresh(*, refresh_token: str, request: HttpRequest | None = None) -> TokenPair:
+def refresh(*, refresh_token: object, request: HttpRequest | None = None) -> TokenPair:
+    """Rotate `refresh_token` (see sessions.rotate_refresh_token) and issue a new pair."""
     grant = sessions.rotate_refresh_token(refresh_token, request)
-    return _issue(grant.session.user, grant)
+    return issue_pair(grant.session.user, grant)

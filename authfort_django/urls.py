@@ -13,7 +13,17 @@ urlpatterns = [
     path("auth/login", views.LoginView.as_view(), name="login"),
     # Never wrapped in ATOMIC_REQUESTS: a detected reuse must commit its revocation.
     path("auth/refresh", transaction.non_atomic_requests(views.RefreshView.as_view()), name="refresh"),
+    path("auth/logout", views.LogoutView.as_view(), name="logout"),
+    path("auth/logout-all", views.LogoutAllView.as_view(), name="logout-all"),
     path("auth/me", views.MeView.as_view(), name="me"),
+    path("auth/password", views.PasswordView.as_view(), name="password"),
+    path("auth/sessions", views.SessionListView.as_view(), name="sessions"),
+    # <str:...>, not <uuid:...>: a malformed id gets our JSON 404, not Django's HTML one.
+    path("auth/sessions/<str:session_id>", views.SessionDetailView.as_view(), name="session"),
+    path("auth/roles", views.RoleListView.as_view(), name="roles"),
+    path("auth/users/<str:user_id>/roles/<str:role_name>", views.UserRoleView.as_view(), name="user-role"),
+    path("auth/users/<str:user_id>/ban", views.BanView.as_view(), name="ban"),
+    path("auth/users/<str:user_id>/unban", views.UnbanView.as_view(), name="unban"),
     path("auth/introspect", views.IntrospectView.as_view(), name="introspect"),
     path(".well-known/jwks.json", wellknown.jwks, name="jwks"),
     path(".well-known/oauth-authorization-server", wellknown.metadata, name="metadata"),

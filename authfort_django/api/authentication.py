@@ -3,6 +3,10 @@
 Same verification as every consumer (verifier_client, fed from the key store),
 then the checks only the server can make: the user still exists and is active,
 `ver` equals the user's token_version, and the token's session is live.
+
+The token comes from `Authorization: Bearer`, or, in cookie mode and only when
+no Authorization header is sent, from the access-token cookie; a cookie-borne
+token on an unsafe method must pass the CSRF check (see api/cookies.py).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from verifier_client import Claims, VerificationError
 from .. import tokens
 from ..models import User
 from ..tokens import current_user_for
+from . import cookies
 
 MAX_HEADER_BYTES = 16 * 1024
 
@@ -44,7 +49,14 @@ class AccessTokenAuthentication(BaseAuthentication):
     def _authenticate(self, request: Any) -> tuple[User, Claims] | None:
         header = get_authorization_header(request)
         if not header:
-            return None
+            raw_cookie = cookies.access_token_from(request)
+            if raw_cookie is None:
+                return None
+            result = self.authenticate_token(request, raw_cookie)
+            request.authfort_via_cookie = True
+            # After the token checks: a request without a valid token is a 401, not a 403.
+            cookies.check_csrf(request)
+            return result
         if len(header) > MAX_HEADER_BYTES:
             raise TokenRejected("The Authorization header is too large.")
         parts = header.split()
@@ -56,6 +68,12 @@ class AccessTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise TokenRejected("The access token contains characters that are not allowed.") from None
+        return self.authenticate_token(request, raw)
+
+    def authenticate_token(self, request: Any, raw: str) -> tuple[User, Claims]:
+        """Verify `raw` and check it is still current; sets `request.authfort_session`."""
+        if len(raw) > MAX_HEADER_BYTES:
+            raise TokenRejected("The access token is too large.")
         try:
             claims = tokens.verify_access_token(raw)
         except VerificationError as exc:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from ..flows import TokenPair
-from ..models import User
+from ..models import Role, Session, User
 
 # Long enough for any passphrase, short enough that hashing it is no denial of service.
 MAX_PASSWORD_LENGTH = 1024
@@ -54,16 +54,73 @@ class LoginSerializer(serializers.Serializer):
     )
 
 
-class RefreshSerializer(serializers.Serializer):
-    refresh_token = serializers.CharField(max_length=512, required=False, allow_blank=True)
+def refresh_token_in_body(data: Any) -> object:
+    """The `refresh_token` member of a JSON object body, as sent (None when absent).
+
+    Deliberately not a serializer field: a wrong type or shape is answered by the
+    session layer with 401 `refresh_token_malformed`, like any unusable token.
+    """
+    if hasattr(data, "get"):
+        return data.get("refresh_token")
+    return None
 
 
-def token_response(pair: TokenPair) -> dict[str, Any]:
-    """The body of register, login and refresh answers."""
-    return {
+class PasswordChangeSerializer(serializers.Serializer):
+    """`{old_password, new_password}`; the new one must pass AUTH_PASSWORD_VALIDATORS.
+
+    Needs `context={"user": ...}` (the validators compare it with the user's attributes).
+    """
+
+    old_password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, write_only=True, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, write_only=True, trim_whitespace=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["new_password"] == attrs["old_password"]:
+            raise serializers.ValidationError({"new_password": ["The new password must differ from the current one."]})
+        try:
+            password_validation.validate_password(attrs["new_password"], user=self.context["user"])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"new_password": list(exc.messages)}) from None
+        return attrs
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    """One of the caller's sessions; `current` marks the one the request's token belongs to."""
+
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Session
+        fields = ["id", "created_at", "last_used_at", "expires_at", "user_agent", "ip_address", "current"]
+        read_only_fields = fields
+
+    def get_current(self, session: Session) -> bool:
+        current = self.context.get("current_session")
+        return current is not None and current.pk == session.pk
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Role
+        fields = ["name", "description"]
+
+    # Uniqueness is the flow's answer (409 role_exists), not a 400 from the serializer.
+    name = serializers.SlugField(max_length=64)
+    description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+def token_response(pair: TokenPair, *, include_refresh_token: bool = True) -> dict[str, Any]:
+    """The body of register, login, refresh and password-change answers.
+
+    A refresh made with the refresh cookie leaves the new refresh token out of the
+    body: it is in the HttpOnly cookie, where page scripts cannot read it.
+    """
+    body: dict[str, Any] = {
         "user": UserSerializer(pair.user).data,
         "access_token": pair.access.token,
         "token_type": "Bearer",
         "expires_in": pair.access.expires_in,
-        "refresh_token": pair.refresh_token,
     }
+    if include_refresh_token:
+        body["refresh_token"] = pair.refresh_token
+    return body

@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed, MethodNotAllowed, NotFound
 from rest_framework.parsers import FormParser, JSONParser
-from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import flows, introspection
+from .. import exceptions, flows, introspection, revocation, roles, sessions
 from ..app_settings import authfort_settings
-from . import serializers, throttling
+from ..models import Session
+from . import cookies, serializers, throttling
 from .authentication import AccessTokenAuthentication
 from .exceptions import authfort_exception_handler
+from .permissions import IsAuthfortAdmin
 
 
 class AuthfortAPIView(APIView):
@@ -39,6 +41,35 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+def _tokens(pair: flows.TokenPair, *, status_code: int = 200, include_refresh_token: bool = True) -> Response:
+    """A token answer: JSON body, cookies in cookie mode, never cached."""
+    response = Response(
+        serializers.token_response(pair, include_refresh_token=include_refresh_token), status=status_code
+    )
+    cookies.set_token_cookies(response, pair)
+    return _no_store(response)
+
+
+def _no_content(*, clear_cookies: bool = False) -> Response:
+    response = Response(status=status.HTTP_204_NO_CONTENT)
+    if clear_cookies:
+        cookies.clear_token_cookies(response)
+    return _no_store(response)
+
+
+def _has_authorization_header(request: Request) -> bool:
+    return bool(request.META.get("HTTP_AUTHORIZATION"))
+
+
+class LogoutCredentialsMissing(exceptions.AuthfortError):
+    status_code = 401
+    code = "not_authenticated"
+    detail = (
+        "Nothing identifies the session to end: send the access token as "
+        "'Authorization: Bearer <token>' or the refresh token as `refresh_token` in the body."
+    )
+
+
 class RegisterView(AuthfortAPIView):
     authentication_classes: list = []
     throttle_classes = [throttling.RegisterIPThrottle]
@@ -47,7 +78,7 @@ class RegisterView(AuthfortAPIView):
         body = serializers.RegisterSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         pair = flows.register(**body.validated_data, request=request)
-        return _no_store(Response(serializers.token_response(pair), status=status.HTTP_201_CREATED))
+        return _tokens(pair, status_code=status.HTTP_201_CREATED)
 
 
 class LoginView(AuthfortAPIView):
@@ -58,20 +89,177 @@ class LoginView(AuthfortAPIView):
         body = serializers.LoginSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         pair = flows.login(**body.validated_data, request=request)
-        return _no_store(Response(serializers.token_response(pair)))
+        return _tokens(pair)
 
 
 class RefreshView(AuthfortAPIView):
-    """Single-use rotation. A replayed token revokes its session (committed) and answers 401."""
+    """Single-use rotation. A replayed token revokes its session (committed) and answers 401.
+
+    The token comes from the body's `refresh_token`, or else (cookie mode) from the
+    refresh cookie, in which case the CSRF header is required and the new refresh
+    token goes only into the cookie.
+    """
 
     authentication_classes: list = []
     throttle_classes = [throttling.RefreshThrottle]
 
     def post(self, request: Request) -> Response:
-        body = serializers.RefreshSerializer(data=request.data)
+        raw = serializers.refresh_token_in_body(request.data)
+        from_cookie = raw is None and cookies.refresh_token_from(request) is not None
+        if from_cookie:
+            cookies.check_csrf(request)
+            raw = cookies.refresh_token_from(request)
+        pair = flows.refresh(refresh_token=raw, request=request)
+        return _tokens(pair, include_refresh_token=not from_cookie)
+
+
+class LogoutView(AuthfortAPIView):
+    """End the caller's session: identified by the access token (Bearer or cookie) or a refresh
+    token (body or cookie). 204, and the cookies are cleared in cookie mode.
+
+    An access cookie that no longer verifies (expired) falls back to the refresh cookie,
+    so a browser can always sign out.
+    """
+
+    def perform_authentication(self, request: Request) -> None:
+        pass  # lazily, in _session_to_end: which credential counts depends on what was sent
+
+    def post(self, request: Request) -> Response:
+        revocation.logout(self._session_to_end(request), request=request)
+        return _no_content(clear_cookies=True)
+
+    def _session_to_end(self, request: Request) -> Session:
+        if _has_authorization_header(request):
+            return self._authenticated_session(request)
+        body_token = serializers.refresh_token_in_body(request.data)
+        if body_token is not None:
+            return sessions.session_for_refresh_token(body_token)
+        if cookies.access_token_from(request) is not None:
+            try:
+                return self._authenticated_session(request)
+            except AuthenticationFailed:
+                if cookies.refresh_token_from(request) is None:
+                    raise
+        if cookies.refresh_token_from(request) is not None:
+            cookies.check_csrf(request)
+            return sessions.session_for_refresh_token(cookies.refresh_token_from(request))
+        raise LogoutCredentialsMissing()
+
+    def _authenticated_session(self, request: Request) -> Session:
+        if not request.user.is_authenticated:  # another scheme's Authorization header
+            raise LogoutCredentialsMissing()
+        session = getattr(request, "authfort_session", None)
+        if session is None:
+            raise revocation.TokenWithoutSession()
+        return session
+
+
+class LogoutAllView(AuthfortAPIView):
+    """End every session of the caller and invalidate all their access tokens. 204."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request: Request) -> Response:
+        revocation.logout_all(request.user, request=request)
+        return _no_content(clear_cookies=True)
+
+
+class PasswordChangeThrottle(throttling.LoginAccountThrottle):
+    """The per-account login budget (scope `login_account`), keyed by the authenticated user."""
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": f"user:{request.user.pk}"}
+
+
+class PasswordView(AuthfortAPIView):
+    """Change the password. Every earlier session ends (this one too); the answer carries a
+    fresh token pair on a new session, so the caller stays signed in."""
+
+    permission_classes = [IsAuthenticated]
+    # Guessing the current password with a stolen access token is password guessing:
+    # it shares the per-account login budget.
+    throttle_classes = [PasswordChangeThrottle]
+
+    def post(self, request: Request) -> Response:
+        body = serializers.PasswordChangeSerializer(data=request.data, context={"user": request.user})
         body.is_valid(raise_exception=True)
-        pair = flows.refresh(refresh_token=body.validated_data.get("refresh_token", ""), request=request)
-        return _no_store(Response(serializers.token_response(pair)))
+        pair = revocation.change_password(request.user, **body.validated_data, request=request)
+        return _tokens(pair)
+
+
+class SessionListView(AuthfortAPIView):
+    """The caller's live sessions, newest first; `current` marks this request's."""
+
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request: Request) -> Response:
+        listing = serializers.SessionSerializer(
+            sessions.live_sessions(request.user),
+            many=True,
+            context={"current_session": getattr(request, "authfort_session", None)},
+        )
+        return _no_store(Response(listing.data))
+
+
+class SessionDetailView(AuthfortAPIView):
+    """DELETE one of the caller's sessions (404 for anybody else's). 204."""
+
+    permission_classes = [IsAuthenticated]
+
+    def delete(self, request: Request, session_id: str) -> Response:
+        revocation.end_own_session(request.user, session_id, request=request)
+        return _no_content()
+
+
+class RoleListView(AuthfortAPIView):
+    """GET every role; POST `{name, description?}` creates one (201, or 409 role_exists)."""
+
+    permission_classes = [IsAuthfortAdmin]
+
+    def get(self, request: Request) -> Response:
+        return Response(serializers.RoleSerializer(roles.list_roles(), many=True).data)
+
+    def post(self, request: Request) -> Response:
+        body = serializers.RoleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        role = roles.create_role(**body.validated_data)
+        return Response(serializers.RoleSerializer(role).data, status=status.HTTP_201_CREATED)
+
+
+class UserRoleView(AuthfortAPIView):
+    """PUT grants, DELETE revokes a role; both idempotent, 204. 404 for an unknown user or role."""
+
+    permission_classes = [IsAuthfortAdmin]
+
+    def put(self, request: Request, user_id: str, role_name: str) -> Response:
+        roles.grant_role(revocation.find_user(user_id), role_name, by=request.user, request=request)
+        return _no_content()
+
+    def delete(self, request: Request, user_id: str, role_name: str) -> Response:
+        roles.revoke_role(revocation.find_user(user_id), role_name, by=request.user, request=request)
+        return _no_content()
+
+
+class BanView(AuthfortAPIView):
+    """Deactivate the user and end all their sessions and tokens. 204."""
+
+    permission_classes = [IsAuthfortAdmin]
+
+    def post(self, request: Request, user_id: str) -> Response:
+        revocation.ban(revocation.find_user(user_id), by=request.user, request=request)
+        return _no_content()
+
+
+class UnbanView(AuthfortAPIView):
+    """Reactivate the user; they log in again. 204."""
+
+    permission_classes = [IsAuthfortAdmin]
+
+    def post(self, request: Request, user_id: str) -> Response:
+        revocation.unban(revocation.find_user(user_id), by=request.user, request=request)
+        return _no_content()
 
 
 class MeView(AuthfortAPIView):
@@ -92,6 +280,9 @@ class IntrospectView(AuthfortAPIView):
         secrets = authfort_settings.INTROSPECTION_SECRETS
         if not secrets:
             raise NotFound("Introspection is disabled: set AUTHFORT_INTROSPECTION_SECRETS to enable it.")
+        # RFC 7662 is POST only; say so before asking who the caller is.
+        if request.method != "POST":
+            raise MethodNotAllowed(request.method)
         header = request.META.get("HTTP_AUTHORIZATION", "")
         scheme, _, presented = header.partition(" ")
         if scheme.lower() != "bearer" or not introspection.caller_is_authorized(presented.strip(), secrets):

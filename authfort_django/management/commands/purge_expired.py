@@ -1,0 +1,32 @@
+"""`manage.py purge_expired`: delete expired sessions and their refresh tokens (cron it daily)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from authfort_django.sessions import purge_expired
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete sessions past their absolute or idle expiry together with their refresh tokens, "
+        "in batches. Live sessions, and the used refresh tokens reuse detection needs, are kept."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=1000,
+            help="Sessions deleted per transaction (default 1000).",
+        )
+
+    def handle(self, *args: Any, batch_size: int, **options: Any) -> None:
+        if batch_size < 1:
+            raise CommandError("--batch-size must be a positive number of sessions, e.g. --batch-size 1000.")
+        result = purge_expired(batch_size=batch_size)
+        self.stdout.write(
+            f"Deleted {result.sessions} expired sessions and {result.refresh_tokens} refresh tokens."
+        )

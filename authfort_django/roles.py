@@ -1,0 +1,79 @@
+"""Role management: list and create roles, grant and revoke them.
+
+Roles travel in access tokens (the `roles` claim), so a grant or revocation
+bumps the user's `token_version`: tokens carrying the old roles stop working at
+once (introspection and the server's endpoints), and the next refresh issues
+tokens with the new roles. Sessions are kept: a role change is not a reason to
+sign anyone out.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from . import audit, exceptions, sessions
+from .models import AuthEvent, Role, User
+
+ADMIN_ROLE = "admin"
+
+
+class RoleNotFound(exceptions.AuthfortError):
+    status_code = 404
+    code = "role_not_found"
+    detail = "No role has this name. GET /auth/roles lists them; POST /auth/roles creates one."
+
+
+class RoleExists(exceptions.AuthfortError):
+    status_code = 409
+    code = "role_exists"
+    detail = "A role with this name already exists."
+
+
+def is_admin(user: User) -> bool:
+    """Staff, or holds the `admin` role (read from the database, not from a token)."""
+    return bool(user.is_staff) or user.roles.filter(name=ADMIN_ROLE).exists()
+
+
+def list_roles() -> list[Role]:
+    return list(Role.objects.order_by("name"))
+
+
+def create_role(*, name: str, description: str = "") -> Role:
+    """A new role; RoleExists if the name is taken."""
+    try:
+        with transaction.atomic():
+            return Role.objects.create(name=name, description=description)
+    except IntegrityError:
+        raise RoleExists() from None
+
+
+def _role(name: str) -> Role:
+    role = Role.objects.filter(name=name).first()
+    if role is None:
+        raise RoleNotFound()
+    return role
+
+
+def grant_role(user: User, role_name: str, *, by: User, request: HttpRequest | None = None) -> bool:
+    """Give `user` the role; returns False (and changes nothing) if they already had it."""
+    role = _role(role_name)
+    with transaction.atomic():
+        if user.roles.filter(pk=role.pk).exists():
+            return False
+        user.roles.add(role)
+        sessions.bump_token_version(user)
+        audit.record(AuthEvent.Type.ROLE_GRANTED, user=user, request=request, role=role.name, by=str(by.pk))
+    return True
+
+
+def revoke_role(user: User, role_name: str, *, by: User, request: HttpRequest | None = None) -> bool:
+    """Take the role from `user`; returns False (and changes nothing) if they did not have it."""
+    role = _role(role_name)
+    with transaction.atomic():
+        if not user.roles.filter(pk=role.pk).exists():
+            return False
+        user.roles.remove(role)
+        sessions.bump_token_version(user)
+        audit.record(AuthEvent.Type.ROLE_REVOKED, user=user, request=request, role=role.name, by=str(by.pk))
+    return True
