@@ -1,0 +1,127 @@
+"""The auth server as a real process: HTTP in, tokens any standard verifier accepts out."""
+
+from __future__ import annotations
+
+import json
+
+import jwt
+import pytest
+import requests
+
+pytestmark = pytest.mark.slow
+
+
+def _kid(token: str) -> str:
+    return jwt.get_unverified_header(token)["kid"]
+
+
+def _verify_with_pyjwt(server, token: str) -> dict:
+    """PyJWT with nothing but the JWKS fetched from the server over HTTP."""
+    client = jwt.PyJWKClient(server.jwks_url, cache_keys=False)
+    key = client.get_signing_key_from_jwt(token)
+    return jwt.decode(
+        token,
+        key.key,
+        algorithms=["RS256"],
+        audience=server.audience,
+        issuer=server.issuer,
+        options={"require": ["exp", "iat", "sub", "iss", "aud", "jti"]},
+    )
+
+
+def test_login_over_http_issues_a_token_pyjwt_verifies_from_the_jwks(auth_server):
+    account = auth_server.register()
+
+    response = auth_server.login(account["email"])
+
+    assert response.status_code == 200
+    token = response.json()["access_token"]
+    claims = _verify_with_pyjwt(auth_server, token)
+    assert claims["sub"] == account["user"]["id"]
+    assert jwt.get_unverified_header(token)["typ"] == "at+jwt"
+
+
+def test_me_over_http(auth_server):
+    account = auth_server.register()
+
+    response = auth_server.get("/auth/me", headers={"Authorization": f"Bearer {account['access_token']}"})
+
+    assert response.status_code == 200
+    assert response.json()["email"] == account["email"]
+
+
+def test_me_over_http_rejects_a_tampered_token_with_a_challenge(auth_server):
+    token = auth_server.register()["access_token"]
+    header, payload, signature = token.split(".")
+    tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
+
+    response = auth_server.get("/auth/me", headers={"Authorization": f"Bearer {tampered}"})
+
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def test_jwks_over_http_supports_conditional_requests(auth_server):
+    first = auth_server.get("/.well-known/jwks.json")
+
+    second = auth_server.get("/.well-known/jwks.json", headers={"If-None-Match": first.headers["ETag"]})
+
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"].startswith("public, max-age=")
+    assert second.status_code == 304
+
+
+def test_rotation_from_cron_never_fails_a_token(start_auth_server):
+    """rotate_keys run as cron would, against the live server's database: tokens of the
+    old key keep verifying, the new key is published before it signs."""
+    server = start_auth_server(AUTHFORT_KEY_CACHE_TTL="0")
+    old = server.register()
+    old_kid = _kid(old["access_token"])
+
+    server.manage("rotate_keys")  # publishes the next key PUBLISH_AHEAD before it signs
+    published = {k["kid"] for k in server.get("/.well-known/jwks.json").json()["keys"]}
+    still_old = server.login(old["email"]).json()["access_token"]
+
+    assert old_kid in published and len(published) == 2
+    assert _kid(still_old) == old_kid
+
+    server.manage("rotate_keys", "--now")  # the pending key signs from now on
+    new = server.login(old["email"]).json()["access_token"]
+
+    assert _kid(new) != old_kid
+    for token in (old["access_token"], still_old, new):
+        assert _verify_with_pyjwt(server, token)["sub"] == old["user"]["id"]
+        me = server.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200
+
+
+def test_revoked_key_stops_verifying_at_once(start_auth_server):
+    server = start_auth_server(AUTHFORT_KEY_CACHE_TTL="0")
+    account = server.register()
+    kid = _kid(account["access_token"])
+
+    server.manage("rotate_keys", "--revoke", kid)
+
+    published = {k["kid"] for k in server.get("/.well-known/jwks.json").json()["keys"]}
+    assert kid not in published
+    me = server.get("/auth/me", headers={"Authorization": f"Bearer {account['access_token']}"})
+    assert me.status_code == 401
+    fresh = server.login(account["email"]).json()["access_token"]
+    assert _kid(fresh) in published
+
+
+def test_health_over_http(auth_server):
+    assert auth_server.get("/health").json() == {"status": "ok", "database": "ok", "signing_key": "ok"}
+
+
+def test_the_server_log_holds_no_password_or_token(auth_server):
+    account = auth_server.register()
+    auth_server.login(account["email"], "a wrong password for the log")
+    auth_server.login(account["email"])
+
+    log = auth_server.log_text()
+    assert "auth/login" in log  # the access log is there
+    for secret in (account["password"], "a wrong password for the log", account["access_token"],
+                   account["refresh_token"]):
+        assert secret not in log
+    assert json.dumps(account["password"]) not in log
