@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.conf import settings
 from django.test import override_settings
 from django.urls import path
 from django.utils import timezone
@@ -167,7 +168,7 @@ def test_an_expired_session_answers_expired(api_client, user, password):
 
 def test_an_idle_session_answers_expired(api_client, user, password):
     refresh = _login(api_client, user, password)["refresh_token"]
-    with override_settings(AUTHFORT={"REFRESH_IDLE_TTL": 60}):
+    with override_settings(AUTHFORT={**settings.AUTHFORT, "REFRESH_IDLE_TTL": 60}):
         Session.objects.filter(user=user).update(last_used_at=timezone.now() - timedelta(seconds=61))
 
         assert _refresh(api_client, refresh).json()["code"] == "refresh_token_expired"

@@ -1,0 +1,212 @@
+"""POST /auth/introspect (RFC 7662): who may ask, what an active answer holds, and that
+every other answer is exactly {"active": false}."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+from django.utils import timezone
+
+from authfort_django import key_rotation, sessions
+from authfort_django.key_store import key_store
+from authfort_django.models import Session
+from tests.authfort_django.helpers import mint
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/auth/introspect"
+SECRET = "test-introspection-secret-0123456789"
+INACTIVE = {"active": False}
+
+
+def _ask(client, token, *, secret: str | None = SECRET):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret is not None else {}
+    return client.post(URL, {"token": token}, format="json", **headers)
+
+
+def _ask_form(client, body: str, secret: str = SECRET):
+    return client.post(
+        URL, body, content_type="application/x-www-form-urlencoded", HTTP_AUTHORIZATION=f"Bearer {secret}"
+    )
+
+
+@pytest.fixture
+def live():
+    """A user with a live session and an access token for it."""
+    user = UserFactory(roles=["editor"])
+    grant = sessions.start_session(user)
+    return user, grant.session, mint(user, grant.session)
+
+
+def test_an_active_token_answers_its_claims(api_client, live):
+    user, session, token = live
+
+    response = _ask(api_client, token)
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    body = response.json()
+    assert set(body) == {"active", "sub", "iss", "aud", "exp", "iat", "jti", "sid", "roles", "token_type"}
+    assert body["active"] is True
+    assert body["sub"] == str(user.pk)
+    assert body["sid"] == str(session.pk)
+    assert body["roles"] == ["editor"]
+    assert body["iss"] == "http://testserver"
+    assert body["aud"] == "authfort-tests"
+
+
+def test_a_form_encoded_request_works_too(api_client, live):
+    _, _, token = live
+
+    response = _ask_form(api_client, f"token={token}&token_type_hint=access_token")
+
+    assert response.json()["active"] is True
+
+
+def test_a_form_encoded_garbage_token_is_inactive(api_client):
+    assert _ask_form(api_client, "token=garbage").json() == INACTIVE
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "garbage", "a.b.c", "x" * 20_000, 42, None, ["a"], {"t": 1}],
+    ids=["empty", "word", "three-dots", "huge", "number", "null", "list", "object"],
+)
+def test_garbage_is_exactly_inactive(api_client, token):
+    response = _ask(api_client, token)
+
+    assert response.status_code == 200
+    assert response.json() == INACTIVE
+
+
+def test_a_missing_token_member_is_inactive(api_client):
+    response = api_client.post(URL, {}, format="json", HTTP_AUTHORIZATION=f"Bearer {SECRET}")
+
+    assert response.json() == INACTIVE
+
+
+def test_a_refresh_token_is_inactive(api_client, user):
+    grant = sessions.start_session(user)
+
+    assert _ask(api_client, grant.refresh_token).json() == INACTIVE
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer wrong-secret", f"Basic {SECRET}", "Bearer", f"Bearer {SECRET}x", f"bearer{SECRET}"],
+    ids=["none", "wrong", "other-scheme", "no-credential", "longer", "no-space"],
+)
+def test_callers_without_the_secret_get_401(api_client, live, authorization):
+    _, _, token = live
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+
+    response = api_client.post(URL, {"token": token}, format="json", **headers)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_client"
+    assert "WWW-Authenticate" in response
+    assert "active" not in response.json()
+
+
+def test_every_configured_secret_is_accepted_so_they_can_be_rotated(api_client, live):
+    _, _, token = live
+    rotating = ["old-secret-aaaaaaaaaaaaaaaa", "new-secret-bbbbbbbbbbbbbbbb"]
+    with override_settings(AUTHFORT={**settings.AUTHFORT, "INTROSPECTION_SECRETS": rotating}):
+        assert _ask(api_client, token, secret="old-secret-aaaaaaaaaaaaaaaa").json()["active"] is True
+        assert _ask(api_client, token, secret="new-secret-bbbbbbbbbbbbbbbb").json()["active"] is True
+        assert _ask(api_client, token, secret=SECRET).status_code == 401
+
+
+@pytest.mark.parametrize("secret", [SECRET, None])
+def test_get_is_405(api_client, secret):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
+
+    assert api_client.get(URL, **headers).status_code == 405
+
+
+def test_introspection_is_off_without_secrets(api_client, live):
+    _, _, token = live
+    with override_settings(AUTHFORT={**settings.AUTHFORT, "INTROSPECTION_SECRETS": []}):
+        response = _ask(api_client, token)
+
+    assert response.status_code == 404
+    assert "INTROSPECTION_SECRETS" in response.json()["detail"]
+
+
+def test_a_bumped_token_version_makes_it_inactive(api_client, live):
+    user, _, token = live
+
+    sessions.bump_token_version(user)
+
+    assert _ask(api_client, token).json() == INACTIVE
+
+
+def test_an_inactive_user_makes_it_inactive(api_client, live):
+    user, _, token = live
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+
+    assert _ask(api_client, token).json() == INACTIVE
+
+
+def test_a_revoked_session_makes_it_inactive(api_client, live):
+    _, session, token = live
+
+    sessions.revoke_session(session, reason="logout")
+
+    assert _ask(api_client, token).json() == INACTIVE
+
+
+def test_an_expired_session_makes_it_inactive(api_client, live):
+    _, session, token = live
+    Session.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert _ask(api_client, token).json() == INACTIVE
+
+
+def test_an_expired_token_is_inactive(api_client, live):
+    user, session, _ = live
+    now = int(timezone.now().timestamp())
+
+    assert _ask(api_client, mint(user, session, iat=now - 7200, exp=now - 3600)).json() == INACTIVE
+
+
+def test_a_token_of_another_audience_is_inactive(api_client, live):
+    user, session, _ = live
+
+    assert _ask(api_client, mint(user, session, aud="somebody-else")).json() == INACTIVE
+
+
+def test_a_token_signed_by_a_revoked_key_is_inactive(api_client, live):
+    _, _, token = live
+    assert _ask(api_client, token).json()["active"] is True
+    kid = key_store.signing_key().kid
+
+    key_rotation.revoke(kid)
+
+    assert _ask(api_client, token).json() == INACTIVE
+
+
+def test_a_token_signed_by_an_expired_key_is_inactive(api_client, user):
+    """Travel back: the key was created ten days ago and retired nine days ago, so by now
+    it has outlived its retention and left the JWKS."""
+    now = timezone.now()
+    key_rotation.ensure_key(now=now - timedelta(days=10))
+    session = sessions.start_session(user).session
+    token = mint(user, session)
+    assert _ask(api_client, token).json()["active"] is True
+
+    key_rotation.rotate(now=now - timedelta(days=9), immediately=True)
+
+    assert _ask(api_client, token).json() == INACTIVE
+
+
+def test_introspection_is_rate_limited(api_client, live):
+    _, _, token = live
+    with override_settings(AUTHFORT={**settings.AUTHFORT, "THROTTLE_RATES": {"introspect": "2/min"}}):
+        statuses = [_ask(api_client, token).status_code for _ in range(3)]
+
+    assert statuses == [200, 200, 429]
