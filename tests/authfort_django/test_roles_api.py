@@ -1,0 +1,174 @@
+"""Role management: GET/POST /auth/roles, PUT/DELETE /auth/users/{id}/roles/{name}.
+
+A change bumps token_version: earlier access tokens die at once; sessions stay, and
+the next refresh carries the new roles.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from authfort_django import sessions
+from authfort_django.models import AuthEvent, Role
+from tests.authfort_django.helpers import bearer, mint
+from tests.factories import RoleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "test-introspection-secret-0123456789"
+
+
+@pytest.fixture
+def admin_token():
+    admin = UserFactory(roles=["admin"])
+    return mint(admin, sessions.start_session(admin).session)
+
+
+@pytest.fixture
+def member():
+    """A user with a live session: (user, access token, refresh token)."""
+    user = UserFactory(roles=["reader"])
+    grant = sessions.start_session(user)
+    return user, mint(user, grant.session), grant.refresh_token
+
+
+def _introspect(client, token: str) -> dict:
+    return client.post("/auth/introspect", {"token": token}, format="json", HTTP_AUTHORIZATION=f"Bearer {SECRET}").json()
+
+
+def _refresh(client, refresh_token: str):
+    return client.post("/auth/refresh", {"refresh_token": refresh_token}, format="json")
+
+
+def test_an_admin_lists_roles(api_client, admin_token):
+    RoleFactory(name="editor", description="Edits things")
+
+    response = api_client.get("/auth/roles", **bearer(admin_token))
+
+    assert response.status_code == 200
+    assert {"name": "editor", "description": "Edits things"} in response.json()
+    assert [r["name"] for r in response.json()] == sorted(r["name"] for r in response.json())
+
+
+def test_staff_is_admin_too(api_client):
+    staff = UserFactory(is_staff=True)
+
+    assert api_client.get("/auth/roles", **bearer(mint(staff, sessions.start_session(staff).session))).status_code == 200
+
+
+def test_an_admin_creates_a_role(api_client, admin_token):
+    response = api_client.post("/auth/roles", {"name": "auditor", "description": "Reads logs"}, format="json", **bearer(admin_token))
+
+    assert response.status_code == 201
+    assert response.json() == {"name": "auditor", "description": "Reads logs"}
+    assert Role.objects.filter(name="auditor").exists()
+
+
+def test_a_duplicate_role_is_409(api_client, admin_token):
+    RoleFactory(name="auditor")
+
+    response = api_client.post("/auth/roles", {"name": "auditor"}, format="json", **bearer(admin_token))
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "role_exists"
+
+
+@pytest.mark.parametrize("name", ["", "has space", "x" * 65, "ünïcode"])
+def test_a_role_name_must_be_a_slug(api_client, admin_token, name):
+    response = api_client.post("/auth/roles", {"name": name}, format="json", **bearer(admin_token))
+
+    assert response.status_code == 400
+    assert "name" in response.json()["errors"]
+
+
+def test_granting_a_role_kills_earlier_tokens_and_refresh_brings_the_new_role(api_client, admin_token, member):
+    user, access, refresh = member
+    RoleFactory(name="editor")
+
+    response = api_client.put(f"/auth/users/{user.pk}/roles/editor", **bearer(admin_token))
+
+    assert response.status_code == 204
+    assert _introspect(api_client, access) == {"active": False}
+    assert api_client.get("/auth/me", **bearer(access)).status_code == 401
+    renewed = _refresh(api_client, refresh)
+    assert renewed.status_code == 200
+    assert _introspect(api_client, renewed.json()["access_token"])["roles"] == ["editor", "reader"]
+    event = AuthEvent.objects.get(type=AuthEvent.Type.ROLE_GRANTED)
+    assert event.user == user
+    assert event.detail["role"] == "editor"
+
+
+def test_revoking_a_role_kills_earlier_tokens(api_client, admin_token, member):
+    user, access, refresh = member
+
+    response = api_client.delete(f"/auth/users/{user.pk}/roles/reader", **bearer(admin_token))
+
+    assert response.status_code == 204
+    assert _introspect(api_client, access) == {"active": False}
+    assert _introspect(api_client, _refresh(api_client, refresh).json()["access_token"])["roles"] == []
+    assert AuthEvent.objects.filter(type=AuthEvent.Type.ROLE_REVOKED, user=user).count() == 1
+
+
+def test_a_grant_that_changes_nothing_keeps_tokens(api_client, admin_token, member):
+    user, access, _ = member
+
+    assert api_client.put(f"/auth/users/{user.pk}/roles/reader", **bearer(admin_token)).status_code == 204
+    assert api_client.delete(f"/auth/users/{user.pk}/roles/absent-role", **bearer(admin_token)).status_code == 404
+
+    assert _introspect(api_client, access)["active"] is True
+
+
+@pytest.mark.parametrize("user_id", [str(uuid.uuid4()), "not-a-uuid"])
+def test_an_unknown_user_is_404(api_client, admin_token, user_id):
+    RoleFactory(name="editor")
+
+    response = api_client.put(f"/auth/users/{user_id}/roles/editor", **bearer(admin_token))
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "user_not_found"
+
+
+def test_an_unknown_role_is_404(api_client, admin_token, member):
+    user, _, _ = member
+
+    for method in (api_client.put, api_client.delete):
+        response = method(f"/auth/users/{user.pk}/roles/no-such-role", **bearer(admin_token))
+        assert response.status_code == 404
+        assert response.json()["code"] == "role_not_found"
+
+
+def test_non_admins_get_403_and_change_nothing(api_client, member):
+    user, access, _ = member
+    RoleFactory(name="admin")
+
+    responses = [
+        api_client.get("/auth/roles", **bearer(access)),
+        api_client.post("/auth/roles", {"name": "mine"}, format="json", **bearer(access)),
+        api_client.put(f"/auth/users/{user.pk}/roles/admin", **bearer(access)),
+        api_client.delete(f"/auth/users/{user.pk}/roles/reader", **bearer(access)),
+    ]
+
+    assert [r.status_code for r in responses] == [403, 403, 403, 403]
+    assert {r.json()["code"] for r in responses} == {"admin_required"}
+    assert user.role_names() == ["reader"]
+    assert _introspect(api_client, access)["active"] is True
+
+
+def test_anonymous_callers_get_401(api_client, member):
+    user, _, _ = member
+
+    assert api_client.get("/auth/roles").status_code == 401
+    assert api_client.put(f"/auth/users/{user.pk}/roles/reader").status_code == 401
+
+
+def test_losing_the_admin_role_ends_admin_access_at_once(api_client):
+    admin = UserFactory(roles=["admin"])
+    other_admin = UserFactory(is_staff=True)
+    token = mint(admin, sessions.start_session(admin).session)
+    other = mint(other_admin, sessions.start_session(other_admin).session)
+
+    api_client.delete(f"/auth/users/{admin.pk}/roles/admin", **bearer(other))
+
+    assert api_client.get("/auth/roles", **bearer(token)).status_code == 401
