@@ -8,36 +8,38 @@ from __future__ import annotations
 
 import binascii
 import json
-import re
 from typing import Any
 
-# Unpadded base64url only: no '=', '+', '/', whitespace or anything else.
-_B64URL = re.compile(r"[A-Za-z0-9_-]*\Z")
 _URLSAFE_TO_STD = bytes.maketrans(b"-_", b"+/")
+_PADDING = ("", "", "==", "=")
 # For a final group of 2 or 3 characters the last one carries unused low bits;
 # RFC 4648 §3.5 canonical encoding requires them to be zero. Accepting other
 # characters would let one signature have several spellings (A11).
-_CANONICAL_LAST = {
-    2: frozenset("AQgw"),
-    3: frozenset("AEIMQUYcgkosw048"),
-}
+_CANONICAL_LAST = (
+    None,
+    None,
+    frozenset("AQgw"),
+    frozenset("AEIMQUYcgkosw048"),
+)
 
 
 def b64url_decode(segment: str) -> bytes:
-    """Decode unpadded, canonical base64url; `ValueError` for anything else."""
-    if _B64URL.match(segment) is None:
+    """Decode unpadded, canonical base64url; `ValueError` for anything else
+    (padding, '+', '/', whitespace, non-ASCII, a dangling character)."""
+    # '+' '/' '=' would survive the translation below and be read as standard
+    # base64; strict mode then rejects every other byte outside the alphabet.
+    if "+" in segment or "/" in segment or "=" in segment:
         raise ValueError("not base64url")
     remainder = len(segment) % 4
     if remainder:
-        if remainder == 1 or segment[-1] not in _CANONICAL_LAST[remainder]:
+        canonical = _CANONICAL_LAST[remainder]
+        if canonical is None or segment[-1] not in canonical:
             raise ValueError("not canonical base64url")
-        padded = segment + "=" * (4 - remainder)
-    else:
-        padded = segment
     try:
-        return binascii.a2b_base64(padded.encode("ascii").translate(_URLSAFE_TO_STD))
-    except binascii.Error as exc:  # unreachable after the checks; kept as a guard
-        raise ValueError("not base64url") from exc
+        raw = (segment + _PADDING[remainder]).encode("ascii")
+        return binascii.a2b_base64(raw.translate(_URLSAFE_TO_STD), strict_mode=True)
+    except (UnicodeEncodeError, binascii.Error):
+        raise ValueError("not base64url") from None
 
 
 def _pairs_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -53,6 +55,12 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# Built once: json.loads(..., **options) would build a decoder on every call.
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_pairs_without_duplicates, parse_constant=_reject_constant
+)
+
+
 def loads_object(data: bytes) -> dict[str, Any]:
     """Parse a UTF-8 JSON object strictly.
 
@@ -61,11 +69,15 @@ def loads_object(data: bytes) -> dict[str, Any]:
     limit (the C scanner raises `RecursionError`, which we never let escape).
     """
     try:
-        value = json.loads(
-            data,
-            object_pairs_hook=_pairs_without_duplicates,
-            parse_constant=_reject_constant,
-        )
+        text = data.decode("utf-8")
+        try:
+            # Fast path for the compact JSON issuers emit; anything else (leading
+            # or trailing whitespace, trailing garbage) takes the full decode().
+            value, end = _DECODER.raw_decode(text)
+            if end != len(text):
+                value = _DECODER.decode(text)
+        except ValueError:
+            value = _DECODER.decode(text)
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
     except UnicodeDecodeError as exc:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -180,7 +179,7 @@ class TokenVerifier:
             self.key_set = key_set
 
         self._headers: dict[str, _Header] = {}
-        self._verified: OrderedDict[str, _Verified] = OrderedDict()
+        self._verified: dict[str, _Verified] = {}
 
     # -- public ------------------------------------------------------------
     def verify(self, token: str) -> Claims:
@@ -210,9 +209,10 @@ class TokenVerifier:
             if claims is not None:
                 return claims
 
-        if token.count(".") != 2:
+        segments = token.split(".", 3)
+        if len(segments) != 3:
             raise MalformedTokenError("The access token must have exactly three segments.")
-        header_segment, payload_segment, signature_segment = token.split(".")
+        header_segment, payload_segment, signature_segment = segments
         header = self._headers.get(header_segment)
         if header is None:
             header = self._parse_header(header_segment)
@@ -249,10 +249,11 @@ class TokenVerifier:
             except UnknownKeyError:
                 current = None
             if current is hit.key:
-                try:
-                    self._verified.move_to_end(token)
-                except KeyError:  # evicted by another thread meanwhile
-                    pass
+                # Re-insert to mark it recently used (dicts keep insertion order).
+                # Not atomic across threads, and need not be: a lost update only
+                # changes which entry is evicted first.
+                cache = self._verified
+                cache[token] = cache.pop(token, hit)
                 return hit.claims
         self._verified.pop(token, None)
         return None
@@ -262,8 +263,8 @@ class TokenVerifier:
         cache[token] = entry
         while len(cache) > self.verified_cache_size:
             try:
-                cache.popitem(last=False)
-            except KeyError:  # emptied concurrently
+                del cache[next(iter(cache))]  # least recently used first
+            except (KeyError, RuntimeError, StopIteration):  # changed concurrently
                 break
 
     def _parse_header(self, segment: str) -> _Header:
