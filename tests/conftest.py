@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests import log_guard
 from tests.helpers.live_server import LiveAuthServer
 
 
@@ -12,6 +14,28 @@ def _database_vendor() -> str:
     from django.db import connection
 
     return connection.vendor
+
+
+_log_recorder = log_guard.LogRecorder()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    root = logging.getLogger()
+    root.addHandler(_log_recorder)
+    root.setLevel(min(root.level or logging.DEBUG, logging.DEBUG))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any log line of the suite holds a password or a token."""
+    logging.getLogger().removeHandler(_log_recorder)
+    found = log_guard.leaks(log_guard.log_lines, log_guard.seen_secrets)
+    if found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        write = reporter.write_line if reporter else print
+        write(f"\nLOG LEAK: {len(found)} log line(s) contain a password or token:")
+        for line, secret in found[:20]:
+            write("  " + log_guard.redact(line, secret)[:300])
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -43,13 +67,21 @@ def _empty_cache():
     yield
 
 
+# Model imports stay inside fixtures: this module is also loaded as a plugin
+# (tests/test_log_guard.py) before Django is set up.
+
+
 @pytest.fixture
 def password() -> str:
+    from tests.factories import DEFAULT_PASSWORD
+
     return DEFAULT_PASSWORD
 
 
 @pytest.fixture
 def user(db):
+    from tests.factories import UserFactory
+
     return UserFactory()
 
 

@@ -5,7 +5,7 @@ hashing (timing of unknown-user logins, the deployed hasher) set their own.
 """
 
 from config.settings import *  # noqa: F403
-from config.settings import AUTHFORT
+from config.settings import AUTHFORT, MIDDLEWARE
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -17,3 +17,7 @@ AUTHFORT = {
     "RSA_KEY_SIZE": 2048,
     "INTROSPECTION_SECRETS": ["test-introspection-secret-0123456789"],
 }
+
+# Notes every password and token that crosses the API, so the session can prove
+# that none of them reached a log line (tests/log_guard.py).
+MIDDLEWARE = ["tests.log_guard.SecretCollectorMiddleware", *MIDDLEWARE]
