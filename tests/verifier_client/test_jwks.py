@@ -498,3 +498,33 @@ def test_trickling_server_is_cut_off_at_the_deadline(http_server, jwks):
     client = JWKSClient(http_server.url("/jwks"), timeout=0.3)
     with pytest.raises(KeySetUnavailableError, match="not complete|timed out"):
         client.get_key("rsa-1")
+
+
+# ------------------------------------------------------------------ signature primitives
+def test_rs256_key_accepts_exactly_pkcs1_sha256_signatures(jwk_of, rsa_key):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    key = StaticKeySet([jwk_of(rsa_key)]).get_key("rsa-1")
+    data = b"header.payload"
+    good = rsa_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    assert key.verify(data, good)
+    for other in (hashes.SHA1(), hashes.SHA384(), hashes.SHA512()):
+        assert not key.verify(data, rsa_key.sign(data, padding.PKCS1v15(), other))
+    pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+    assert not key.verify(data, rsa_key.sign(data, pss, hashes.SHA256()))
+    assert not key.verify(data + b"x", good)
+    assert not key.verify(data, good[:-1])
+    assert not key.verify(data, b"\x00" + good[:-1])
+    assert not key.verify(data, b"\xff" * len(good))
+
+
+def test_es256_key_rejects_der_and_out_of_range_signatures(jwk_of, ec_key):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = StaticKeySet([jwk_of(ec_key)], algorithms=("ES256",)).get_key("ec-1")
+    der = ec_key.sign(b"data", ec.ECDSA(hashes.SHA256()))
+    assert not key.verify(b"data", der)  # JWS wants raw r||s, never DER
+    assert not key.verify(b"data", b"\x00" * 64)
+    assert not key.verify(b"data", b"\xff" * 64)

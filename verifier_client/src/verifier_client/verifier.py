@@ -45,7 +45,8 @@ from .exceptions import (
     UnsupportedAlgorithmError,
     VerificationError,
 )
-from .jwks import Fetch, JWKSClient, KeySet, StaticKeySet, VerificationKey, _check_algorithms
+from ._keys import check_algorithms
+from .jwks import Fetch, JWKSClient, KeySet, StaticKeySet, VerificationKey
 
 __all__ = ["MAX_LEEWAY", "TokenVerifier"]
 
@@ -149,7 +150,7 @@ class TokenVerifier:
             if not auds or not all(isinstance(a, str) and a for a in auds):
                 raise ValueError("audience must be a non-empty string or strings")
             self.audiences = frozenset(auds)
-        self.algorithms = _check_algorithms(algorithms)
+        self.algorithms = check_algorithms(algorithms)
         types = (accepted_types,) if isinstance(accepted_types, str) else tuple(accepted_types)
         if not types:
             raise ValueError("accepted_types must not be empty")

@@ -1,0 +1,91 @@
+"""The default JWKS transport: `requests`, streamed, capped, without redirects.
+
+Internal to verifier_client. `JWKSClient` accepts any `fetch(url)` callable
+returning a `FetchResponse`; this module supplies the one used by default.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+
+__all__ = ["Fetch", "FetchFailed", "FetchResponse", "is_loopback", "requests_fetch"]
+
+
+class FetchResponse(NamedTuple):
+    """What a `fetch` callable returns. Header names are matched case-insensitively."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+Fetch = Callable[[str], "FetchResponse | tuple[int, Mapping[str, str], bytes]"]
+
+
+class FetchFailed(Exception):
+    """A fetch that produced no usable document; the message is the reason."""
+
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def requests_fetch(timeout: float, max_bytes: int) -> Callable[[str], FetchResponse]:
+    """The default transport: requests, streamed, capped, no redirects."""
+    import requests
+
+    def fetch(url: str) -> FetchResponse:
+        deadline = time.monotonic() + timeout
+        try:
+            with requests.get(
+                url,
+                stream=True,
+                allow_redirects=False,
+                timeout=timeout,
+                headers={
+                    "Accept": "application/jwk-set+json, application/json",
+                    # A compressed body could expand past the cap before we count it.
+                    "Accept-Encoding": "identity",
+                },
+            ) as response:
+                if response.status_code != 200:
+                    return FetchResponse(response.status_code, response.headers, b"")
+                encoding = response.headers.get("Content-Encoding", "identity").lower()
+                if encoding not in ("identity", ""):
+                    raise FetchFailed(f"refused Content-Encoding {encoding!r}")
+                length = response.headers.get("Content-Length", "")
+                if length.isdigit() and int(length) > max_bytes:
+                    raise FetchFailed(f"response of {length} bytes exceeds the {max_bytes}-byte cap")
+                chunks: list[bytes] = []
+                received = 0
+                while True:
+                    # read1 returns what one recv gives, so a trickling server
+                    # cannot hold us past the deadline one byte at a time.
+                    chunk = response.raw.read1(65536)
+                    if not chunk:
+                        break
+                    received += len(chunk)
+                    if received > max_bytes:
+                        raise FetchFailed(f"response exceeds the {max_bytes}-byte cap")
+                    if time.monotonic() > deadline:
+                        raise FetchFailed(f"response not complete within {timeout} s")
+                    chunks.append(chunk)
+                return FetchResponse(response.status_code, response.headers, b"".join(chunks))
+        except requests.Timeout:
+            raise FetchFailed(f"timed out after {timeout} s") from None
+        except requests.RequestException as exc:
+            raise FetchFailed(f"request failed ({type(exc).__name__})") from None
+
+    return fetch
+
