@@ -528,3 +528,28 @@ def test_es256_key_rejects_der_and_out_of_range_signatures(jwk_of, ec_key):
     assert not key.verify(b"data", der)  # JWS wants raw r||s, never DER
     assert not key.verify(b"data", b"\x00" * 64)
     assert not key.verify(b"data", b"\xff" * 64)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"body": b"<!doctype html><title>Sign in</title>", "headers": {"Content-Type": "text/html"}},
+        {"body": b" " * (300 * 1024)},
+        {"body": b"{}", "delay": 1.0},
+        {"body": None},  # duplicate kids, filled in below
+    ],
+    ids=["html", "huge", "slow", "duplicate-kids"],
+)
+def test_bad_refresh_over_http_keeps_the_previous_set(http_server, jwks, jwk_of, rsa_key_2, bad):
+    http_server.set_json(jwks, path="/jwks")
+    clock = FakeClock(0)
+    client = JWKSClient(http_server.url("/jwks"), clock=clock, timeout=0.3)
+    key = client.get_key("rsa-1")
+    body = bad["body"]
+    if body is None:
+        body = json.dumps({"keys": [jwk_of(rsa_key_2, kid="rsa-1"), jwk_of(rsa_key_2, kid="rsa-1")]})
+    http_server.set_response(body, headers=bad.get("headers"), delay=bad.get("delay", 0.0), path="/jwks")
+    clock.advance(10)
+    assert client.refresh() is False
+    assert http_server.hits == 2
+    assert client.get_key("rsa-1") is key and not key.revoked
