@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 
 from . import audit, exceptions, sessions, tokens
@@ -33,6 +34,8 @@ class TokenPair:
 
 def issue_pair(user: User, grant: sessions.SessionGrant) -> TokenPair:
     """An access token for `grant`'s session, handed out together with its refresh token."""
+    # One roles query serves both the `roles` claim and the user object in the answer.
+    prefetch_related_objects([user], "roles")
     access = tokens.issue_access_token(user, grant.session)
     return TokenPair(
         user,
