@@ -113,7 +113,7 @@ def test_a_plain_run_purges_expired_keys(active: SigningKey) -> None:
 
 
 def test_revoked_keys_are_listed_until_their_tokens_would_have_expired_then_purged(active: SigningKey) -> None:
-    run("--revoke", active.kid)
+    run(f"--revoke={active.kid}")
     run()
     assert SigningKey.objects.filter(kid=active.kid).exists()  # still shown by --status
     SigningKey.objects.filter(kid=active.kid).update(revoked_at=timezone.now() - retention())
@@ -173,7 +173,7 @@ def test_another_algorithm_while_a_key_is_pending_is_refused(active: SigningKey)
 def test_revoking_the_active_key_activates_the_pending_one(active: SigningKey) -> None:
     run()
     pending = SigningKey.objects.exclude(kid=active.kid).get()
-    output = run("--revoke", active.kid)
+    output = run(f"--revoke={active.kid}")
     assert f"Revoked key {active.kid} (active)" in output
     assert f"Activated pending key {pending.kid}" in output
     assert state_of(pending.kid) is KeyState.ACTIVE
@@ -182,7 +182,7 @@ def test_revoking_the_active_key_activates_the_pending_one(active: SigningKey) -
 
 
 def test_revoking_the_only_key_creates_a_new_one_that_signs(active: SigningKey) -> None:
-    output = run("--revoke", active.kid)
+    output = run(f"--revoke={active.kid}")
     new = SigningKey.objects.exclude(kid=active.kid).get()
     assert f"Created key {new.kid} (RS256), active now, so the server can sign." in output
     assert KeyStore().signing_key().kid == new.kid
@@ -192,7 +192,7 @@ def test_revoking_the_only_key_creates_a_new_one_that_signs(active: SigningKey) 
 def test_revoking_the_pending_key_keeps_the_active_one_signing(active: SigningKey) -> None:
     run()
     pending = SigningKey.objects.exclude(kid=active.kid).get()
-    output = run("--revoke", pending.kid)
+    output = run(f"--revoke={pending.kid}")
     assert f"Key {active.kid} keeps signing" in output
     current = SigningKey.objects.get(kid=active.kid)
     assert (current.retires_at, current.expires_at) == (None, None)
@@ -200,15 +200,15 @@ def test_revoking_the_pending_key_keeps_the_active_one_signing(active: SigningKe
 
 
 def test_revoking_records_an_audit_event_without_key_material(active: SigningKey) -> None:
-    run("--revoke", active.kid)
+    run(f"--revoke={active.kid}")
     event = AuthEvent.objects.get(type=AuthEvent.Type.KEY_REVOKED)
     assert event.detail == {"kid": active.kid, "algorithm": "RS256", "state": "active"}
 
 
 def test_revoking_twice_says_so_and_changes_nothing(active: SigningKey) -> None:
-    run("--revoke", active.kid)
+    run(f"--revoke={active.kid}")
     before = rows()
-    assert "already revoked" in run("--revoke", active.kid)
+    assert "already revoked" in run(f"--revoke={active.kid}")
     assert rows() == before
 
 
@@ -338,3 +338,13 @@ def test_concurrent_first_starts_create_exactly_one_key(transactional_db) -> Non
     outputs = _in_parallel(4, "--if-none")
     assert SigningKey.objects.count() == 1
     assert sum("Created key" in output for output in outputs) == 1
+
+
+def test_a_kid_beginning_with_a_dash_is_accepted_after_revoke_on_the_command_line() -> None:
+    from authfort_django.management.commands.rotate_keys import Command, _join_revoke_value
+
+    argv = _join_revoke_value(["manage.py", "rotate_keys", "--revoke", "-Xy_kid"])
+    options = Command().create_parser("manage.py", "rotate_keys").parse_args(argv[2:])
+
+    assert argv == ["manage.py", "rotate_keys", "--revoke=-Xy_kid"]
+    assert options.revoke == "-Xy_kid"

@@ -100,7 +100,7 @@ def test_revoked_key_stops_verifying_at_once(start_auth_server):
     account = server.register()
     kid = _kid(account["access_token"])
 
-    server.manage("rotate_keys", "--revoke", kid)
+    server.manage("rotate_keys", "--revoke", kid)  # as typed on a command line, even for a kid like "-x..."
 
     published = {k["kid"] for k in server.get("/.well-known/jwks.json").json()["keys"]}
     assert kid not in published

@@ -51,6 +51,20 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
 
 
+def _join_revoke_value(argv: list[str]) -> list[str]:
+    """`--revoke KID` as `--revoke=KID`: a kid is base64url and may begin with "-",
+    which argparse would otherwise read as an option and refuse."""
+    joined: list[str] = []
+    values = iter(argv)
+    for value in values:
+        if value == "--revoke":
+            kid = next(values, None)
+            joined.append("--revoke" if kid is None else f"--revoke={kid}")
+        else:
+            joined.append(value)
+    return joined
+
+
 class Command(BaseCommand):
     help = (
         "Rotate the token-signing keys: create the next key (published PUBLISH_AHEAD seconds "
@@ -72,7 +86,10 @@ class Command(BaseCommand):
             help="The new key (or the pending one) signs immediately instead of after PUBLISH_AHEAD.",
         )
         parser.add_argument(
-            "--revoke", metavar="KID", help="Emergency: unpublish KID at once and destroy its private key."
+            "--revoke",
+            metavar="KID",
+            help="Emergency: unpublish KID at once and destroy its private key. "
+            "From code, pass --revoke=KID (a kid may begin with '-').",
         )
         parser.add_argument("--status", action="store_true", help="List the keys and their states; change nothing.")
         parser.add_argument(
@@ -85,6 +102,9 @@ class Command(BaseCommand):
             action="store_true",
             help="Re-encrypt every private key with the first KEY_ENCRYPTION_KEYS entry.",
         )
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        super().run_from_argv(_join_revoke_value(argv))
 
     def handle(self, *args: Any, **options: Any) -> None:
         self._check_combination(options)
