@@ -69,3 +69,59 @@ class WrongPassword(AuthfortError):
     status_code = 400
     code = "wrong_password"
     detail = "The current password is incorrect."
+
+
+class RefreshTokenMalformed(RefreshError):
+    code = "refresh_token_malformed"
+    detail = (
+        "The refresh token is malformed: send the opaque `refresh_token` exactly as the server "
+        "returned it (an access token is not a refresh token)."
+    )
+
+
+class SessionNotFound(AuthfortError):
+    status_code = 404
+    code = "session_not_found"
+    detail = "You have no session with this id. GET /auth/sessions lists yours."
+
+
+class UserNotFound(AuthfortError):
+    status_code = 404
+    code = "user_not_found"
+    detail = "No user has this id. Use the `id` member of a user object (a UUID)."
+
+
+class CannotBanYourself(AuthfortError):
+    status_code = 400
+    code = "cannot_ban_self"
+    detail = "You cannot ban your own account; ask another administrator."
+
+
+class TokenWithoutSession(AuthfortError):
+    status_code = 400
+    code = "no_session"
+    detail = (
+        "This access token belongs to no session, so there is nothing to log out of. "
+        "Send the session's refresh token, or use POST /auth/logout-all."
+    )
+
+
+class RoleNotFound(AuthfortError):
+    status_code = 404
+    code = "role_not_found"
+    detail = "No role has this name. GET /auth/roles lists them; POST /auth/roles creates one."
+
+
+class RoleExists(AuthfortError):
+    status_code = 409
+    code = "role_exists"
+    detail = "A role with this name already exists."
+
+
+class LogoutCredentialsMissing(AuthfortError):
+    status_code = 401
+    code = "not_authenticated"
+    detail = (
+        "Nothing identifies the session to end: send the access token as "
+        "'Authorization: Bearer <token>' or the refresh token as `refresh_token` in the body."
+    )

@@ -22,42 +22,15 @@ from .models import AuthEvent, Session, User
 from .signals import user_banned
 
 
-class SessionNotFound(exceptions.AuthfortError):
-    status_code = 404
-    code = "session_not_found"
-    detail = "You have no session with this id. GET /auth/sessions lists yours."
-
-
-class UserNotFound(exceptions.AuthfortError):
-    status_code = 404
-    code = "user_not_found"
-    detail = "No user has this id. Use the `id` member of a user object (a UUID)."
-
-
-class CannotBanYourself(exceptions.AuthfortError):
-    status_code = 400
-    code = "cannot_ban_self"
-    detail = "You cannot ban your own account; ask another administrator."
-
-
-class TokenWithoutSession(exceptions.AuthfortError):
-    status_code = 400
-    code = "no_session"
-    detail = (
-        "This access token belongs to no session, so there is nothing to log out of. "
-        "Send the session's refresh token, or use POST /auth/logout-all."
-    )
-
-
 def find_user(user_id: str) -> User:
     """The user with this id (any UUID spelling), or UserNotFound."""
     try:
         pk = uuid.UUID(str(user_id))
     except ValueError:
-        raise UserNotFound() from None
+        raise exceptions.UserNotFound() from None
     user = User.objects.filter(pk=pk).first()
     if user is None:
-        raise UserNotFound()
+        raise exceptions.UserNotFound()
     return user
 
 
@@ -117,10 +90,10 @@ def end_own_session(user: User, session_id: str, *, request: HttpRequest | None 
     try:
         pk = uuid.UUID(str(session_id))
     except ValueError:
-        raise SessionNotFound() from None
+        raise exceptions.SessionNotFound() from None
     session = Session.objects.filter(pk=pk, user=user).first()
     if session is None:
-        raise SessionNotFound()
+        raise exceptions.SessionNotFound()
     with transaction.atomic():
         if sessions.revoke_session(session, reason="revoked_by_user"):
             audit.record(AuthEvent.Type.SESSION_REVOKED, user=user, session=session, request=request)
@@ -133,7 +106,7 @@ def ban(target: User, *, by: User, request: HttpRequest | None = None) -> int:
     Sends `user_banned` after commit. Returns how many sessions were ended.
     """
     if target.pk == by.pk:
-        raise CannotBanYourself()
+        raise exceptions.CannotBanYourself()
     with transaction.atomic():
         User.objects.filter(pk=target.pk).update(is_active=False)
         target.is_active = False

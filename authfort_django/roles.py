@@ -18,18 +18,6 @@ from .models import AuthEvent, Role, User
 ADMIN_ROLE = "admin"
 
 
-class RoleNotFound(exceptions.AuthfortError):
-    status_code = 404
-    code = "role_not_found"
-    detail = "No role has this name. GET /auth/roles lists them; POST /auth/roles creates one."
-
-
-class RoleExists(exceptions.AuthfortError):
-    status_code = 409
-    code = "role_exists"
-    detail = "A role with this name already exists."
-
-
 def is_admin(user: User) -> bool:
     """Staff, or holds the `admin` role (read from the database, not from a token)."""
     return bool(user.is_staff) or user.roles.filter(name=ADMIN_ROLE).exists()
@@ -45,13 +33,13 @@ def create_role(*, name: str, description: str = "") -> Role:
         with transaction.atomic():
             return Role.objects.create(name=name, description=description)
     except IntegrityError:
-        raise RoleExists() from None
+        raise exceptions.RoleExists() from None
 
 
 def _role(name: str) -> Role:
     role = Role.objects.filter(name=name).first()
     if role is None:
-        raise RoleNotFound()
+        raise exceptions.RoleNotFound()
     return role
 
 

@@ -31,14 +31,6 @@ REFRESH_TOKEN_BYTES = 32
 _REFRESH_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{40,128}")
 
 
-class RefreshTokenMalformed(exceptions.RefreshError):
-    code = "refresh_token_malformed"
-    detail = (
-        "The refresh token is malformed: send the opaque `refresh_token` exactly as the server "
-        "returned it (an access token is not a refresh token)."
-    )
-
-
 @dataclass(frozen=True)
 class SessionGrant:
     """A live session and the raw refresh token to hand to the client (shown once)."""
@@ -56,7 +48,7 @@ def _checked_hash(raw: object) -> str:
     if raw is None or raw == "":
         raise exceptions.RefreshTokenMissing()
     if not isinstance(raw, str) or not _REFRESH_TOKEN_SHAPE.fullmatch(raw):
-        raise RefreshTokenMalformed()
+        raise exceptions.RefreshTokenMalformed()
     return hash_refresh_token(raw)
 
 

@@ -61,3 +61,12 @@ class LoginAccountThrottle(_AuthfortThrottle):
             return None
         digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class PasswordChangeThrottle(LoginAccountThrottle):
+    """The per-account login budget (scope `login_account`), keyed by the authenticated user."""
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": f"user:{request.user.pk}"}

@@ -61,15 +61,6 @@ def _has_authorization_header(request: Request) -> bool:
     return bool(request.META.get("HTTP_AUTHORIZATION"))
 
 
-class LogoutCredentialsMissing(exceptions.AuthfortError):
-    status_code = 401
-    code = "not_authenticated"
-    detail = (
-        "Nothing identifies the session to end: send the access token as "
-        "'Authorization: Bearer <token>' or the refresh token as `refresh_token` in the body."
-    )
-
-
 class RegisterView(AuthfortAPIView):
     authentication_classes: list = []
     throttle_classes = [throttling.RegisterIPThrottle]
@@ -143,14 +134,14 @@ class LogoutView(AuthfortAPIView):
         if cookies.refresh_token_from(request) is not None:
             cookies.check_csrf(request)
             return sessions.session_for_refresh_token(cookies.refresh_token_from(request))
-        raise LogoutCredentialsMissing()
+        raise exceptions.LogoutCredentialsMissing()
 
     def _authenticated_session(self, request: Request) -> Session:
         if not request.user.is_authenticated:  # another scheme's Authorization header
-            raise LogoutCredentialsMissing()
+            raise exceptions.LogoutCredentialsMissing()
         session = getattr(request, "authfort_session", None)
         if session is None:
-            raise revocation.TokenWithoutSession()
+            raise exceptions.TokenWithoutSession()
         return session
 
 
@@ -164,15 +155,6 @@ class LogoutAllView(AuthfortAPIView):
         return _no_content(clear_cookies=True)
 
 
-class PasswordChangeThrottle(throttling.LoginAccountThrottle):
-    """The per-account login budget (scope `login_account`), keyed by the authenticated user."""
-
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
-        if not request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": f"user:{request.user.pk}"}
-
-
 class PasswordView(AuthfortAPIView):
     """Change the password. Every earlier session ends (this one too); the answer carries a
     fresh token pair on a new session, so the caller stays signed in."""
@@ -180,7 +162,7 @@ class PasswordView(AuthfortAPIView):
     permission_classes = [IsAuthenticated]
     # Guessing the current password with a stolen access token is password guessing:
     # it shares the per-account login budget.
-    throttle_classes = [PasswordChangeThrottle]
+    throttle_classes = [throttling.PasswordChangeThrottle]
 
     def post(self, request: Request) -> Response:
         body = serializers.PasswordChangeSerializer(data=request.data, context={"user": request.user})

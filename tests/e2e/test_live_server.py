@@ -6,7 +6,6 @@ import json
 
 import jwt
 import pytest
-import requests
 
 pytestmark = pytest.mark.slow
 

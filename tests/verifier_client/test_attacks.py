@@ -25,7 +25,6 @@ from verifier_client import (
     InvalidTypeError,
     MalformedTokenError,
     MissingClaimError,
-    StaticKeySet,
     TokenVerifier,
     UnknownKeyError,
     UnsupportedAlgorithmError,
