@@ -27,3 +27,35 @@ def mint(user: Any, session: Any = None, *, header: dict[str, Any] | None = None
 
 def bearer(token: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+INTROSPECTION_SECRET = "test-introspection-secret-0123456789"  # tests/settings.py
+
+
+def login(client: Any, user: Any, password: str, **extra: Any) -> dict[str, Any]:
+    """Log `user` in through the API; the token answer as a dict."""
+    response = client.post("/auth/login", {"email": user.email, "password": password}, format="json", **extra)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def refresh(client: Any, refresh_token: object) -> Any:
+    return client.post("/auth/refresh", {"refresh_token": refresh_token}, format="json")
+
+
+def refresh_code(client: Any, refresh_token: str) -> str | None:
+    """None when the refresh succeeds, else the error code."""
+    response = refresh(client, refresh_token)
+    return None if response.status_code == 200 else response.json()["code"]
+
+
+def introspect(client: Any, token: str) -> dict[str, Any]:
+    response = client.post(
+        "/auth/introspect", {"token": token}, format="json", HTTP_AUTHORIZATION=f"Bearer {INTROSPECTION_SECRET}"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def is_active(client: Any, token: str) -> bool:
+    return introspect(client, token)["active"]

@@ -9,11 +9,11 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from authfort_django.models import Session
-from tests.authfort_django.helpers import bearer
+from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "test-introspection-secret-0123456789"
+SECRET = INTROSPECTION_SECRET
 
 
 def cookie_mode(**cookie):

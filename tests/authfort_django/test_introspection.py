@@ -13,13 +13,13 @@ from django.utils import timezone
 from authfort_django import key_rotation, sessions
 from authfort_django.key_store import key_store
 from authfort_django.models import Session
-from tests.authfort_django.helpers import mint
+from tests.authfort_django.helpers import INTROSPECTION_SECRET, mint
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/auth/introspect"
-SECRET = "test-introspection-secret-0123456789"
+SECRET = INTROSPECTION_SECRET
 INACTIVE = {"active": False}
 
 

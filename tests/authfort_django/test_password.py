@@ -8,23 +8,11 @@ from django.conf import settings
 from django.test import override_settings
 
 from authfort_django.models import AuthEvent, Session
-from tests.authfort_django.helpers import bearer
+from tests.authfort_django.helpers import bearer, is_active, login
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "test-introspection-secret-0123456789"
 NEW_PASSWORD = "a brand new passphrase 77"
-
-
-def _login(client, user, password) -> dict:
-    response = client.post("/auth/login", {"email": user.email, "password": password}, format="json")
-    assert response.status_code == 200
-    return response.json()
-
-
-def _active(client, token: str) -> bool:
-    response = client.post("/auth/introspect", {"token": token}, format="json", HTTP_AUTHORIZATION=f"Bearer {SECRET}")
-    return response.json()["active"]
 
 
 def _change(client, access_token: str, old: str, new: str):
@@ -34,8 +22,8 @@ def _change(client, access_token: str, old: str, new: str):
 
 
 def test_password_change_ends_every_earlier_session_and_returns_a_fresh_pair(api_client, user, password):
-    mine = _login(api_client, user, password)
-    elsewhere = _login(api_client, user, password)
+    mine = login(api_client, user, password)
+    elsewhere = login(api_client, user, password)
 
     response = _change(api_client, mine["access_token"], password, NEW_PASSWORD)
 
@@ -43,18 +31,18 @@ def test_password_change_ends_every_earlier_session_and_returns_a_fresh_pair(api
     assert response["Cache-Control"] == "no-store"
     fresh = response.json()
     for earlier in (mine, elsewhere):
-        assert not _active(api_client, earlier["access_token"])
+        assert not is_active(api_client, earlier["access_token"])
         refreshed = api_client.post("/auth/refresh", {"refresh_token": earlier["refresh_token"]}, format="json")
         assert refreshed.status_code == 401
         assert refreshed.json()["code"] == "refresh_token_revoked"
-    assert _active(api_client, fresh["access_token"])
+    assert is_active(api_client, fresh["access_token"])
     assert api_client.get("/auth/me", **bearer(fresh["access_token"])).status_code == 200
     assert api_client.post("/auth/refresh", {"refresh_token": fresh["refresh_token"]}, format="json").status_code == 200
     assert Session.objects.filter(user=user, revoked_at__isnull=True).count() == 1
 
 
 def test_after_a_change_only_the_new_password_logs_in(api_client, user, password):
-    mine = _login(api_client, user, password)
+    mine = login(api_client, user, password)
 
     _change(api_client, mine["access_token"], password, NEW_PASSWORD)
 
@@ -64,7 +52,7 @@ def test_after_a_change_only_the_new_password_logs_in(api_client, user, password
 
 
 def test_password_change_is_audited_without_the_password(api_client, user, password, caplog):
-    mine = _login(api_client, user, password)
+    mine = login(api_client, user, password)
 
     _change(api_client, mine["access_token"], password, NEW_PASSWORD)
 
@@ -77,13 +65,13 @@ def test_password_change_is_audited_without_the_password(api_client, user, passw
 
 
 def test_a_wrong_current_password_changes_nothing(api_client, user, password):
-    mine = _login(api_client, user, password)
+    mine = login(api_client, user, password)
 
     response = _change(api_client, mine["access_token"], "not the password", NEW_PASSWORD)
 
     assert response.status_code == 400
     assert response.json()["code"] == "wrong_password"
-    assert _active(api_client, mine["access_token"])
+    assert is_active(api_client, mine["access_token"])
     user.refresh_from_db()
     assert user.check_password(password)
 
@@ -94,18 +82,18 @@ def test_a_wrong_current_password_changes_nothing(api_client, user, password):
     ids=["too-short", "numeric", "common"],
 )
 def test_the_new_password_must_pass_the_validators(api_client, user, password, new_password):
-    mine = _login(api_client, user, password)
+    mine = login(api_client, user, password)
 
     response = _change(api_client, mine["access_token"], password, new_password)
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_request"
     assert response.json()["errors"]["new_password"]
-    assert _active(api_client, mine["access_token"])
+    assert is_active(api_client, mine["access_token"])
 
 
 def test_the_new_password_must_differ(api_client, user, password):
-    mine = _login(api_client, user, password)
+    mine = login(api_client, user, password)
 
     response = _change(api_client, mine["access_token"], password, password)
 
@@ -114,7 +102,7 @@ def test_the_new_password_must_differ(api_client, user, password):
 
 
 def test_both_fields_are_required(api_client, user, password):
-    mine = _login(api_client, user, password)
+    mine = login(api_client, user, password)
 
     response = api_client.post("/auth/password", {}, format="json", **bearer(mine["access_token"]))
 
@@ -129,7 +117,7 @@ def test_password_change_needs_an_access_token(api_client, password):
 
 
 def test_guessing_the_current_password_is_throttled(api_client, user, password):
-    mine = _login(api_client, user, password)
+    mine = login(api_client, user, password)
     rates = {"login_account": "2/min"}
     with override_settings(AUTHFORT={**settings.AUTHFORT, "THROTTLE_RATES": rates}):
         statuses = [_change(api_client, mine["access_token"], f"guess {n}", NEW_PASSWORD).status_code for n in range(3)]

@@ -8,8 +8,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 from django.urls import path
 from django.utils import timezone
@@ -18,70 +18,53 @@ from rest_framework.test import APIClient
 from authfort_django.api import views
 from authfort_django.models import AuthEvent, RefreshToken, Session
 from authfort_django.signals import refresh_token_reused
-from tests.authfort_django.helpers import bearer, mint
+from tests.authfort_django.helpers import bearer, introspect, login, mint, refresh
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "test-introspection-secret-0123456789"
 
 # A URLconf without transaction.non_atomic_requests around refresh, for the
 # ATOMIC_REQUESTS test: reuse detection must hold even when a project forgets it.
 urlpatterns = [path("auth/refresh", views.RefreshView.as_view())]
 
 
-def _login(client: APIClient, user, password: str) -> dict:
-    response = client.post("/auth/login", {"email": user.email, "password": password}, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def _refresh(client: APIClient, token: object):
-    return client.post("/auth/refresh", {"refresh_token": token}, format="json")
-
-
-def _introspect(client: APIClient, token: str) -> dict:
-    response = client.post("/auth/introspect", {"token": token}, format="json", HTTP_AUTHORIZATION=f"Bearer {SECRET}")
-    assert response.status_code == 200
-    return response.json()
-
-
 def test_refresh_returns_a_new_pair_and_the_old_token_dies(api_client, user, password):
-    first = _login(api_client, user, password)
+    first = login(api_client, user, password)
 
-    response = _refresh(api_client, first["refresh_token"])
+    response = refresh(api_client, first["refresh_token"])
 
     assert response.status_code == 200
     body = response.json()
     assert body["refresh_token"] != first["refresh_token"]
     assert body["token_type"] == "Bearer"
     assert response["Cache-Control"] == "no-store"
-    assert _refresh(api_client, body["refresh_token"]).status_code == 200
+    assert refresh(api_client, body["refresh_token"]).status_code == 200
 
 
 def test_an_access_token_issued_by_refresh_introspects_active_with_its_sid(api_client, user, password):
-    first = _login(api_client, user, password)
+    first = login(api_client, user, password)
     session_id = str(Session.objects.get(user=user).pk)
 
-    refreshed = _refresh(api_client, first["refresh_token"]).json()
+    refreshed = refresh(api_client, first["refresh_token"]).json()
 
-    answer = _introspect(api_client, refreshed["access_token"])
+    answer = introspect(api_client, refreshed["access_token"])
     assert answer["active"] is True
     assert answer["sid"] == session_id
     assert answer["sub"] == str(user.pk)
 
 
 def test_replaying_a_used_token_revokes_the_session_and_answers_reused(api_client, user, password):
-    first = _login(api_client, user, password)
-    second = _refresh(api_client, first["refresh_token"]).json()
+    first = login(api_client, user, password)
+    second = refresh(api_client, first["refresh_token"]).json()
 
-    replay = _refresh(api_client, first["refresh_token"])
+    replay = refresh(api_client, first["refresh_token"])
 
     assert replay.status_code == 401
     assert replay.json()["code"] == "refresh_token_reused"
-    assert _refresh(api_client, second["refresh_token"]).json()["code"] == "refresh_token_revoked"
-    assert _introspect(api_client, first["access_token"]) == {"active": False}
-    assert _introspect(api_client, second["access_token"]) == {"active": False}
+    assert refresh(api_client, second["refresh_token"]).json()["code"] == "refresh_token_revoked"
+    assert introspect(api_client, first["access_token"]) == {"active": False}
+    assert introspect(api_client, second["access_token"]) == {"active": False}
     session = Session.objects.get(user=user)
     assert session.revoked_reason == "refresh_token_reused"
     assert AuthEvent.objects.filter(type=AuthEvent.Type.REFRESH_REUSED, session=session).count() == 1
@@ -95,11 +78,11 @@ def test_reuse_sends_the_signal_once_per_session(api_client, user, password, dja
 
     refresh_token_reused.connect(receiver)
     try:
-        first = _login(api_client, user, password)
-        _refresh(api_client, first["refresh_token"])
+        first = login(api_client, user, password)
+        refresh(api_client, first["refresh_token"])
         with django_capture_on_commit_callbacks(execute=True):
-            _refresh(api_client, first["refresh_token"])
-            _refresh(api_client, first["refresh_token"])
+            refresh(api_client, first["refresh_token"])
+            refresh(api_client, first["refresh_token"])
     finally:
         refresh_token_reused.disconnect(receiver)
 
@@ -107,13 +90,13 @@ def test_reuse_sends_the_signal_once_per_session(api_client, user, password, dja
 
 
 def test_other_sessions_of_the_user_survive_a_reuse(api_client, user, password):
-    victim = _login(api_client, user, password)
-    other = _login(api_client, user, password)
-    _refresh(api_client, victim["refresh_token"])
+    victim = login(api_client, user, password)
+    other = login(api_client, user, password)
+    refresh(api_client, victim["refresh_token"])
 
-    _refresh(api_client, victim["refresh_token"])
+    refresh(api_client, victim["refresh_token"])
 
-    assert _refresh(api_client, other["refresh_token"]).status_code == 200
+    assert refresh(api_client, other["refresh_token"]).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -142,69 +125,69 @@ def test_unusable_refresh_tokens_get_401_with_a_specific_code(api_client, body, 
 
 
 def test_an_access_token_is_no_refresh_token(api_client, user, password):
-    access = _login(api_client, user, password)["access_token"]
+    access = login(api_client, user, password)["access_token"]
 
-    response = _refresh(api_client, access)
+    response = refresh(api_client, access)
 
     assert response.status_code == 401
     assert response.json()["code"] == "refresh_token_malformed"
 
 
 def test_a_refresh_token_sent_as_bearer_is_rejected(api_client, user, password):
-    refresh = _login(api_client, user, password)["refresh_token"]
+    refresh_token = login(api_client, user, password)["refresh_token"]
 
-    response = api_client.get("/auth/me", **bearer(refresh))
+    response = api_client.get("/auth/me", **bearer(refresh_token))
 
     assert response.status_code == 401
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
 
 
 def test_an_expired_session_answers_expired(api_client, user, password):
-    refresh = _login(api_client, user, password)["refresh_token"]
+    refresh_token = login(api_client, user, password)["refresh_token"]
     Session.objects.filter(user=user).update(expires_at=timezone.now() - timedelta(seconds=1))
 
-    assert _refresh(api_client, refresh).json()["code"] == "refresh_token_expired"
+    assert refresh(api_client, refresh_token).json()["code"] == "refresh_token_expired"
 
 
 def test_an_idle_session_answers_expired(api_client, user, password):
-    refresh = _login(api_client, user, password)["refresh_token"]
+    refresh_token = login(api_client, user, password)["refresh_token"]
     with override_settings(AUTHFORT={**settings.AUTHFORT, "REFRESH_IDLE_TTL": 60}):
         Session.objects.filter(user=user).update(last_used_at=timezone.now() - timedelta(seconds=61))
 
-        assert _refresh(api_client, refresh).json()["code"] == "refresh_token_expired"
+        assert refresh(api_client, refresh_token).json()["code"] == "refresh_token_expired"
 
 
 def test_a_revoked_session_answers_revoked(api_client, user, password):
-    refresh = _login(api_client, user, password)["refresh_token"]
+    refresh_token = login(api_client, user, password)["refresh_token"]
     Session.objects.filter(user=user).update(revoked_at=timezone.now(), revoked_reason="logout")
 
-    response = _refresh(api_client, refresh)
+    response = refresh(api_client, refresh_token)
 
     assert response.status_code == 401
     assert response.json()["code"] == "refresh_token_revoked"
 
 
 def test_an_inactive_user_cannot_refresh(api_client, user, password):
-    refresh = _login(api_client, user, password)["refresh_token"]
+    refresh_token = login(api_client, user, password)["refresh_token"]
     type(user).objects.filter(pk=user.pk).update(is_active=False)
 
-    assert _refresh(api_client, refresh).json()["code"] == "refresh_token_revoked"
+    assert refresh(api_client, refresh_token).json()["code"] == "refresh_token_revoked"
 
 
 def test_only_the_hash_of_a_refresh_token_is_stored(api_client, user, password):
-    refresh = _login(api_client, user, password)["refresh_token"]
+    refresh_token = login(api_client, user, password)["refresh_token"]
 
     stored = RefreshToken.objects.get(session__user=user)
-    assert stored.token_hash != refresh
-    assert refresh not in stored.token_hash
-    assert len(refresh) >= 43  # 32 bytes = 256 bits from secrets
+    assert stored.token_hash != refresh_token
+    assert refresh_token not in stored.token_hash
+    assert len(refresh_token) >= 43  # 32 bytes = 256 bits from secrets
 
 
 def test_refresh_records_an_event_and_logs_no_token(api_client, user, password, caplog):
     caplog.set_level(logging.DEBUG)
-    first = _login(api_client, user, password)
-    second = _refresh(api_client, first["refresh_token"]).json()
-    _refresh(api_client, first["refresh_token"])
+    first = login(api_client, user, password)
+    second = refresh(api_client, first["refresh_token"]).json()
+    refresh(api_client, first["refresh_token"])
 
     assert AuthEvent.objects.filter(type=AuthEvent.Type.REFRESH, user=user).count() == 1
     logged = "\n".join(record.getMessage() for record in caplog.records)
@@ -227,7 +210,7 @@ def test_reuse_revocation_persists_under_atomic_requests_even_without_the_non_at
     previous = connection.settings_dict["ATOMIC_REQUESTS"]
     connection.settings_dict["ATOMIC_REQUESTS"] = True
     try:
-        response = _refresh(client, grant.refresh_token)
+        response = refresh(client, grant.refresh_token)
     finally:
         connection.settings_dict["ATOMIC_REQUESTS"] = previous
 
@@ -248,7 +231,7 @@ def test_reuse_revocation_persists_under_atomic_requests_on_the_real_url(passwor
     previous = connection.settings_dict["ATOMIC_REQUESTS"]
     connection.settings_dict["ATOMIC_REQUESTS"] = True
     try:
-        response = _refresh(APIClient(), grant.refresh_token)
+        response = refresh(APIClient(), grant.refresh_token)
     finally:
         connection.settings_dict["ATOMIC_REQUESTS"] = previous
 
@@ -274,7 +257,7 @@ def test_concurrent_refreshes_of_one_token_let_exactly_one_win():
         try:
             client = APIClient()
             barrier.wait()
-            response = _refresh(client, grant.refresh_token)
+            response = refresh(client, grant.refresh_token)
             with lock:
                 statuses.append(response.status_code)
                 if response.status_code != 200:
@@ -297,4 +280,4 @@ def test_concurrent_refreshes_of_one_token_let_exactly_one_win():
 
 def test_a_token_minted_without_a_session_still_cannot_refresh(api_client, user):
     """Access tokens are never refresh tokens, whatever they claim."""
-    assert _refresh(api_client, mint(user)).json()["code"] == "refresh_token_malformed"
+    assert refresh(api_client, mint(user)).json()["code"] == "refresh_token_malformed"

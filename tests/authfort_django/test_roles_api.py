@@ -12,12 +12,12 @@ import pytest
 
 from authfort_django import sessions
 from authfort_django.models import AuthEvent, Role
-from tests.authfort_django.helpers import bearer, mint
+from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, mint
 from tests.factories import RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "test-introspection-secret-0123456789"
+SECRET = INTROSPECTION_SECRET
 
 
 @pytest.fixture

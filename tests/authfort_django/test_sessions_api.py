@@ -8,12 +8,12 @@ import pytest
 from django.utils import timezone
 
 from authfort_django.models import AuthEvent, Session
-from tests.authfort_django.helpers import bearer
+from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SECRET = "test-introspection-secret-0123456789"
+SECRET = INTROSPECTION_SECRET
 
 
 def _login(client, user, password, agent: str = "pytest") -> dict:
