@@ -54,7 +54,10 @@ def metadata_document() -> dict[str, Any]:
         "authfort_register_endpoint": _absolute("authfort:register"),
         "authfort_login_endpoint": _absolute("authfort:login"),
         "authfort_refresh_endpoint": _absolute("authfort:refresh"),
+        "authfort_logout_endpoint": _absolute("authfort:logout"),
+        "authfort_logout_all_endpoint": _absolute("authfort:logout-all"),
         "authfort_me_endpoint": _absolute("authfort:me"),
+        "authfort_sessions_endpoint": _absolute("authfort:sessions"),
         "access_token_signing_alg_values_supported": [authfort_settings.ALGORITHM],
         "authfort_verification_alg_values_supported": list(SUPPORTED_ALGORITHMS),
     }

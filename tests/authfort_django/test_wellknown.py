@@ -72,6 +72,7 @@ def test_metadata_names_issuer_jwks_and_endpoints(client, path):
     assert doc["issuer"] == "http://testserver"
     assert doc["jwks_uri"] == "http://testserver/.well-known/jwks.json"
     assert doc["authfort_login_endpoint"] == "http://testserver/auth/login"
+    assert doc["authfort_logout_endpoint"] == "http://testserver/auth/logout"
     assert doc["introspection_endpoint"] == "http://testserver/auth/introspect"
     assert "RS256" in doc["access_token_signing_alg_values_supported"]
 
@@ -82,3 +83,11 @@ def test_health_reports_database_and_signing_key(client):
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "signing_key": "ok"}
     assert response["Cache-Control"] == "no-store"
+
+
+def test_metadata_leaves_out_introspection_when_it_is_disabled(client, settings):
+    settings.AUTHFORT = {**settings.AUTHFORT, "INTROSPECTION_SECRETS": []}
+
+    doc = client.get("/.well-known/oauth-authorization-server").json()
+
+    assert "introspection_endpoint" not in doc
