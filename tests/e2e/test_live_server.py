@@ -6,6 +6,7 @@ import json
 
 import jwt
 import pytest
+import requests
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +39,26 @@ def test_login_over_http_issues_a_token_pyjwt_verifies_from_the_jwks(auth_server
     claims = _verify_with_pyjwt(auth_server, token)
     assert claims["sub"] == account["user"]["id"]
     assert jwt.get_unverified_header(token)["typ"] == "at+jwt"
+
+
+def test_joserfc_also_verifies_the_token_from_the_jwks_alone(auth_server):
+    """A second, independent JOSE implementation agrees (RFC 9068 interoperability)."""
+    from joserfc import jwt as jose_jwt
+    from joserfc.jwk import KeySet
+
+    account = auth_server.register()
+    key_set = KeySet.import_key_set(requests.get(auth_server.jwks_url, timeout=10).json())
+
+    token = jose_jwt.decode(account["access_token"], key_set, algorithms=["RS256"])
+    jose_jwt.JWTClaimsRegistry(
+        iss={"essential": True, "value": auth_server.issuer},
+        aud={"essential": True, "value": auth_server.audience},
+        sub={"essential": True},
+        exp={"essential": True},
+    ).validate(token.claims)
+
+    assert token.header["typ"] == "at+jwt"
+    assert token.claims["sub"] == account["user"]["id"]
 
 
 def test_me_over_http(auth_server):
