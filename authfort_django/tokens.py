@@ -117,20 +117,27 @@ def verify_access_token(token: str) -> Claims:
 
 
 def current_user_for(claims: Claims) -> tuple[User, Session | None] | None:
-    """The user and session a verified token speaks for, or None if it no longer does."""
+    """The user and session a verified token speaks for, or None if it no longer does.
+
+    One query: the session with its user when the token has a `sid` (every token
+    this server issues), else the user alone.
+    """
     if not _is_uuid(claims.sub):
         return None
-    user = User.objects.filter(pk=claims.sub).first()
-    if user is None:
-        return None
-    if not user.is_active or claims.get("ver") != user.token_version:
-        return None
-    session = None
+    session: Session | None = None
     if claims.sid is not None:
-        if _is_uuid(claims.sid):
-            session = Session.objects.filter(pk=claims.sid, user=user).first()
+        if not _is_uuid(claims.sid):
+            return None
+        session = Session.objects.select_related("user").filter(pk=claims.sid, user_id=claims.sub).first()
         if session is None or not session_is_live(session):
             return None
+        user = session.user
+    else:
+        user = User.objects.filter(pk=claims.sub).first()
+        if user is None:
+            return None
+    if not user.is_active or claims.get("ver") != user.token_version:
+        return None
     return user, session
 
 

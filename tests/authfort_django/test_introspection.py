@@ -210,3 +210,18 @@ def test_introspection_is_rate_limited(api_client, live):
         statuses = [_ask(api_client, token).status_code for _ in range(3)]
 
     assert statuses == [200, 200, 429]
+
+
+def test_a_warm_introspection_makes_one_database_query(api_client, live, django_assert_num_queries):
+    _, _, token = live
+    _ask(api_client, token)  # warms the key store
+
+    with django_assert_num_queries(1):
+        assert _ask(api_client, token).json()["active"] is True
+
+
+def test_a_token_naming_another_users_session_is_inactive(api_client, live):
+    _, session, _ = live
+    other = UserFactory()
+
+    assert _ask(api_client, mint(other, session)).json() == INACTIVE
