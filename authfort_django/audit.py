@@ -6,11 +6,13 @@ password, a token or key material.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from rest_framework.throttling import BaseThrottle
 
 from .models import AuthEvent, Session, User
 from .signals import auth_event
@@ -19,13 +21,15 @@ logger = logging.getLogger("authfort.audit")
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The client address as DRF's throttles see it (honours NUM_PROXIES)."""
+    """The client address as DRF's throttles see it (honours NUM_PROXIES), or None
+    when it is not a valid IP address (a forged X-Forwarded-For, say)."""
     if request is None:
         return None
-    from rest_framework.throttling import BaseThrottle
-
     ident = BaseThrottle().get_ident(request)
-    return ident or None
+    try:
+        return str(ipaddress.ip_address((ident or "").strip()))
+    except ValueError:
+        return None
 
 
 def user_agent(request: HttpRequest | None) -> str:
@@ -46,7 +50,7 @@ def record(
         type=event_type,
         user=user,
         session=session,
-        ip_address=_valid_ip(client_ip(request)),
+        ip_address=client_ip(request),
         user_agent=user_agent(request),
         detail=detail,
     )
@@ -63,13 +67,3 @@ def record(
     )
     return event
 
-
-def _valid_ip(value: str | None) -> str | None:
-    import ipaddress
-
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None

@@ -70,7 +70,7 @@ def start_session(user: User, request: HttpRequest | None = None) -> SessionGran
             last_used_at=now,
             expires_at=now + timedelta(seconds=int(authfort_settings.REFRESH_TOKEN_TTL)),
             user_agent=audit.user_agent(request),
-            ip_address=audit._valid_ip(audit.client_ip(request)),
+            ip_address=audit.client_ip(request),
         )
         _, raw = _new_refresh_token(session, now)
     return SessionGrant(session, raw)
