@@ -19,7 +19,6 @@ from verifier_client import Claims, VerificationError
 
 from .. import tokens
 from ..models import User
-from ..tokens import current_user_for
 from . import cookies
 
 MAX_HEADER_BYTES = 16 * 1024
@@ -78,7 +77,7 @@ class AccessTokenAuthentication(BaseAuthentication):
             claims = tokens.verify_access_token(raw)
         except VerificationError as exc:
             raise TokenRejected(exc.reason, exc.code) from None
-        current = current_user_for(claims)
+        current = tokens.current_user_for(claims)
         if current is None:
             raise TokenRejected(
                 "The access token has been revoked (logout, password change, ban or role change). "
