@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 
 from flask import Flask, request
-
 from verifier_client.flask import JWKSAuth, current_claims
 
 

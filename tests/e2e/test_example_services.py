@@ -292,9 +292,11 @@ def test_a_key_rotation_reaches_both_services(start_auth_server, tmp_path_factor
         # JWKS max-age is 300 s, so within the bound only that refetch can succeed.
         for service, path in LOCAL_ENDPOINTS:
             consumer = getattr(services, service)
-            assert eventually(lambda: consumer.get(path, headers=bearer(new_token)).status_code == 200), (
-                f"{service} never accepted the new key; log:\n{consumer.log_text()}"
-            )
+
+            def accepts_new_token(consumer: ServiceProcess = consumer, path: str = path) -> bool:
+                return consumer.get(path, headers=bearer(new_token)).status_code == 200
+
+            assert eventually(accepts_new_token), f"{service} never accepted the new key; log:\n{consumer.log_text()}"
             # The retired key is still published, so tokens it signed still verify.
             assert consumer.get(path, headers=bearer(old_token)).status_code == 200
             assert_no_token_logged(consumer)

@@ -6,11 +6,14 @@ from `settings.REST_FRAMEWORK`; a view names only what is special about it.
 
 from __future__ import annotations
 
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-
 from verifier_client.drf import IsTokenActive, require_roles
 
 _ORDERS = [
