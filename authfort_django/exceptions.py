@@ -125,3 +125,12 @@ class LogoutCredentialsMissing(AuthfortError):
         "Nothing identifies the session to end: send the access token as "
         "'Authorization: Bearer <token>' or the refresh token as `refresh_token` in the body."
     )
+
+
+class StaffTargetNeedsStaff(AuthfortError):
+    status_code = 403
+    code = "staff_required"
+    detail = (
+        "This user is staff: only a staff user may ban them or change their roles. "
+        "The `admin` role alone does not reach staff accounts."
+    )

@@ -16,7 +16,7 @@ import uuid
 from django.db import transaction
 from django.http import HttpRequest
 
-from . import audit, exceptions, sessions
+from . import audit, exceptions, roles, sessions
 from .flows import TokenPair, issue_pair
 from .models import AuthEvent, Session, User
 from .signals import user_banned
@@ -107,6 +107,7 @@ def ban(target: User, *, by: User, request: HttpRequest | None = None) -> int:
     """
     if target.pk == by.pk:
         raise exceptions.CannotBanYourself()
+    roles.ensure_may_manage(by, target)
     with transaction.atomic():
         User.objects.filter(pk=target.pk).update(is_active=False)
         target.is_active = False
@@ -119,6 +120,7 @@ def ban(target: User, *, by: User, request: HttpRequest | None = None) -> int:
 
 def unban(target: User, *, by: User, request: HttpRequest | None = None) -> None:
     """Reactivate `target`. Their old sessions stay ended: they log in again."""
+    roles.ensure_may_manage(by, target)
     with transaction.atomic():
         User.objects.filter(pk=target.pk).update(is_active=True)
         target.is_active = True

@@ -23,6 +23,15 @@ def is_admin(user: User) -> bool:
     return bool(user.is_staff) or user.roles.filter(name=ADMIN_ROLE).exists()
 
 
+def ensure_may_manage(actor: User, target: User) -> None:
+    """Holders of the `admin` role manage ordinary users; only staff manage staff.
+
+    Without this, an `admin` role holder could ban the staff who granted the role.
+    """
+    if target.is_staff and not actor.is_staff:
+        raise exceptions.StaffTargetNeedsStaff()
+
+
 def list_roles() -> list[Role]:
     return list(Role.objects.order_by("name"))
 
@@ -45,6 +54,7 @@ def _role(name: str) -> Role:
 
 def grant_role(user: User, role_name: str, *, by: User, request: HttpRequest | None = None) -> bool:
     """Give `user` the role; returns False (and changes nothing) if they already had it."""
+    ensure_may_manage(by, user)
     role = _role(role_name)
     with transaction.atomic():
         if user.roles.filter(pk=role.pk).exists():
@@ -57,6 +67,7 @@ def grant_role(user: User, role_name: str, *, by: User, request: HttpRequest | N
 
 def revoke_role(user: User, role_name: str, *, by: User, request: HttpRequest | None = None) -> bool:
     """Take the role from `user`; returns False (and changes nothing) if they did not have it."""
+    ensure_may_manage(by, user)
     role = _role(role_name)
     with transaction.atomic():
         if not user.roles.filter(pk=role.pk).exists():

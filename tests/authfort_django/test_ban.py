@@ -113,6 +113,29 @@ def test_staff_may_ban(api_client, user):
     assert response.status_code == 204
 
 
+def test_an_admin_role_holder_cannot_ban_or_unban_staff(api_client, admin):
+    _, admin_token = admin
+    staff = UserFactory(is_staff=True)
+
+    banned = api_client.post(f"/auth/users/{staff.pk}/ban", **bearer(admin_token))
+    unbanned = api_client.post(f"/auth/users/{staff.pk}/unban", **bearer(admin_token))
+
+    assert (banned.status_code, unbanned.status_code) == (403, 403)
+    assert banned.json()["code"] == "staff_required"
+    staff.refresh_from_db()
+    assert staff.is_active
+
+
+def test_staff_may_ban_other_staff(api_client):
+    staff, other_staff = UserFactory(is_staff=True), UserFactory(is_staff=True)
+
+    response = api_client.post(
+        f"/auth/users/{other_staff.pk}/ban", **bearer(mint(staff, sessions.start_session(staff).session))
+    )
+
+    assert response.status_code == 204
+
+
 def test_non_admins_get_403(api_client, user):
     someone = UserFactory()
     token = mint(someone, sessions.start_session(someone).session)

@@ -139,6 +139,16 @@ def test_an_unknown_role_is_404(api_client, admin_token, member):
         assert response.json()["code"] == "role_not_found"
 
 
+def test_an_admin_role_holder_cannot_change_a_staff_users_roles(api_client, admin_token):
+    staff = UserFactory(is_staff=True, roles=["admin"])
+
+    taken = api_client.delete(f"/auth/users/{staff.pk}/roles/admin", **bearer(admin_token))
+
+    assert taken.status_code == 403
+    assert taken.json()["code"] == "staff_required"
+    assert staff.role_names() == ["admin"]
+
+
 def test_non_admins_get_403_and_change_nothing(api_client, member):
     user, access, _ = member
     RoleFactory(name="admin")
