@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from .models import AuthEvent, Session, User
@@ -20,14 +21,25 @@ from .signals import auth_event
 logger = logging.getLogger("authfort.audit")
 
 
+def client_address(request: HttpRequest) -> str:
+    """Who is calling, for throttles and the audit log.
+
+    With NUM_PROXIES = N set in REST_FRAMEWORK, DRF's rule: the N-th address from
+    the right of X-Forwarded-For. Unset, DRF would use the whole X-Forwarded-For
+    header, which a client can vary at will to dodge every per-IP throttle; we
+    trust no proxy then and use REMOTE_ADDR.
+    """
+    if api_settings.NUM_PROXIES is None:
+        return request.META.get("REMOTE_ADDR", "")
+    return BaseThrottle().get_ident(request)
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The client address as DRF's throttles see it (honours NUM_PROXIES), or None
-    when it is not a valid IP address (a forged X-Forwarded-For, say)."""
+    """`client_address` when it is a valid IP address, else None."""
     if request is None:
         return None
-    ident = BaseThrottle().get_ident(request)
     try:
-        return str(ipaddress.ip_address((ident or "").strip()))
+        return str(ipaddress.ip_address(client_address(request).strip()))
     except ValueError:
         return None
 

@@ -12,6 +12,7 @@ from typing import Any
 from rest_framework.throttling import SimpleRateThrottle
 
 from ..app_settings import authfort_settings
+from ..audit import client_address
 
 
 class _AuthfortThrottle(SimpleRateThrottle):
@@ -27,6 +28,9 @@ class _AuthfortThrottle(SimpleRateThrottle):
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+    def get_ident(self, request: Any) -> str:
+        return client_address(request)
 
 
 class PerIPThrottle(_AuthfortThrottle):

@@ -110,3 +110,31 @@ def test_login_is_throttled_per_account_across_addresses(api_client, settings):
 
     assert [r.status_code for r in first] == [401, 401]
     assert third.status_code == 429
+
+
+@pytest.mark.parametrize("num_proxies", [None, 0])
+def test_a_forged_x_forwarded_for_does_not_dodge_the_ip_throttle(api_client, settings, num_proxies):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": num_proxies}
+    settings.AUTHFORT = {**settings.AUTHFORT, "THROTTLE_RATES": {"login": "2/min", "login_account": None}}
+
+    statuses = [
+        login(api_client, f"user{n}@example.com", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(3)
+    ]
+
+    assert statuses == [401, 401, 429]
+
+
+def test_behind_a_declared_proxy_each_client_address_has_its_own_budget(api_client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.AUTHFORT = {**settings.AUTHFORT, "THROTTLE_RATES": {"login": "2/min", "login_account": None}}
+
+    statuses = [
+        login(api_client, f"user{n}@example.com", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(3)
+    ]
+    same_client = login(api_client, "again@example.com", HTTP_X_FORWARDED_FOR="203.0.113.0")
+
+    assert statuses == [401, 401, 401]
+    assert same_client.status_code == 401
+    assert login(api_client, "third@example.com", HTTP_X_FORWARDED_FOR="203.0.113.0").status_code == 429
