@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -22,14 +20,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from tests.helpers.service_process import ServiceProcess
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STRONG_PASSWORD = "correct horse battery staple 42"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Database:
@@ -70,15 +64,28 @@ class LiveAuthServer:
     def __init__(self, workdir: Path, *, workers: int = 2, env: dict[str, str] | None = None) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
+        self._db = _Database(self.workdir)
+        self._service = ServiceProcess(
+            "auth-server",
+            [
+                sys.executable, "-m", "gunicorn", "config.wsgi:application",
+                "--bind", "127.0.0.1:{port}",
+                "--workers", str(workers),
+                "--access-logfile", "-",
+                "--graceful-timeout", "2",
+            ],
+            cwd=REPO_ROOT,
+            env={},  # filled in below, once the URLs that depend on the port are known
+            workdir=self.workdir,
+        )
+        self.port = self._service.port
+        self.url = self._service.url
         self.issuer = self.url
         self.jwks_url = f"{self.url}/.well-known/jwks.json"
         self.introspection_url = f"{self.url}/auth/introspect"
         self.introspection_secret = "e2e-introspection-" + secrets.token_urlsafe(24)
-        self.log_path = self.workdir / "server.log"
-        self.workers = workers
-        self._db = _Database(self.workdir)
+        self.log_path = self._service.log_path
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -99,53 +106,23 @@ class LiveAuthServer:
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log_file: Any = None
+        self._service.env = self.env
 
     # lifecycle
 
     def start(self, timeout: float = 60.0) -> LiveAuthServer:
         self._db.create()
-        self.manage("migrate", "--noinput")
-        self.manage("rotate_keys", "--if-none")
-        self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        self._process = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn", "config.wsgi:application",
-                "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(self.workers),
-                "--access-logfile", "-",
-                "--graceful-timeout", "2",
-            ],
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"auth server exited early; log:\n{self.log_text()}")
-            try:
-                if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"auth server did not become healthy; log:\n{self.log_text()}")
+        try:
+            self.manage("migrate", "--noinput")
+            self.manage("rotate_keys", "--if-none")
+            self._service.start(timeout)
+        except BaseException:
+            self._db.drop()
+            raise
+        return self
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
+        self._service.stop()
         self._db.drop()
 
     def __enter__(self) -> LiveAuthServer:
@@ -169,7 +146,7 @@ class LiveAuthServer:
         return result
 
     def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return self._service.log_text()
 
     def post(self, path: str, json: Any = None, **kwargs: Any) -> requests.Response:
         return requests.post(f"{self.url}{path}", json=json, timeout=30, **kwargs)

@@ -15,6 +15,7 @@ fails to start instead of quietly borrowing one.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
@@ -23,7 +24,12 @@ from typing import IO, Any
 
 import requests
 
-from tests.helpers.live_server import free_port
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 class ServiceProcess:
