@@ -104,8 +104,8 @@ def start_auth_server(tmp_path_factory: pytest.TempPathFactory):
     """Start extra servers with their own env (cookie mode, tight throttles, ...)."""
     started: list[LiveAuthServer] = []
 
-    def start(**env: str) -> LiveAuthServer:
-        server = LiveAuthServer(tmp_path_factory.mktemp("auth_server"), env=env).start()
+    def start(workers: int = 2, **env: str) -> LiveAuthServer:
+        server = LiveAuthServer(tmp_path_factory.mktemp("auth_server"), workers=workers, env=env).start()
         started.append(server)
         return server
 
