@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import status
-from rest_framework.exceptions import AuthenticationFailed, MethodNotAllowed, NotFound
+from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -259,23 +259,20 @@ class IntrospectView(AuthfortAPIView):
     throttle_classes = [throttling.IntrospectThrottle]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        secrets = authfort_settings.INTROSPECTION_SECRETS
-        if not secrets:
+        if not authfort_settings.INTROSPECTION_SECRETS:
             raise NotFound("Introspection is disabled: set AUTHFORT_INTROSPECTION_SECRETS to enable it.")
-        # RFC 7662 is POST only; say so before asking who the caller is.
-        if request.method != "POST":
-            raise MethodNotAllowed(request.method)
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _, presented = header.partition(" ")
-        if scheme.lower() != "bearer" or not introspection.caller_is_authorized(presented.strip(), secrets):
-            raise IntrospectionCallerRejected()
-        super().initial(request, *args, **kwargs)
+        super().initial(request, *args, **kwargs)  # the throttle counts every attempt, wrong secrets too
 
     def get_authenticate_header(self, request: Request) -> str:
         # Without a challenge DRF would turn the 401 into a 403.
         return 'Bearer realm="authfort-introspection"'
 
     def post(self, request: Request) -> Response:
+        # Checked here, after the throttle and after DRF has answered 405 to other methods.
+        scheme, _, presented = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        secrets = authfort_settings.INTROSPECTION_SECRETS
+        if scheme.lower() != "bearer" or not introspection.caller_is_authorized(presented.strip(), secrets):
+            raise IntrospectionCallerRejected()
         token = request.data.get("token", "") if hasattr(request.data, "get") else ""
         if not isinstance(token, str):
             token = ""

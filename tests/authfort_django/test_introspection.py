@@ -212,6 +212,17 @@ def test_introspection_is_rate_limited(api_client, live):
     assert statuses == [200, 200, 429]
 
 
+def test_wrong_secrets_count_against_the_rate_limit(api_client, live):
+    """Guessing the caller secret is throttled like any other attempt."""
+    _, _, token = live
+    with override_settings(AUTHFORT={**settings.AUTHFORT, "THROTTLE_RATES": {"introspect": "2/min"}}):
+        guesses = [_ask(api_client, token, secret=f"guess-{n}").status_code for n in range(2)]
+        with_the_right_secret = _ask(api_client, token).status_code
+
+    assert guesses == [401, 401]
+    assert with_the_right_secret == 429
+
+
 def test_a_warm_introspection_makes_one_database_query(api_client, live, django_assert_num_queries):
     _, _, token = live
     _ask(api_client, token)  # warms the key store
