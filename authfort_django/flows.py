@@ -27,7 +27,6 @@ class TokenPair:
     user: User
     access: tokens.IssuedAccessToken
     refresh_token: str
-    session_id: str
     # Seconds the refresh token stays usable (absolute or idle limit): the refresh cookie's Max-Age.
     refresh_expires_in: int
 
@@ -41,7 +40,6 @@ def issue_pair(user: User, grant: sessions.SessionGrant) -> TokenPair:
         user,
         access,
         grant.refresh_token,
-        str(grant.session.pk),
         sessions.refresh_token_lifetime(grant.session),
     )
 

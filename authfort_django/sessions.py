@@ -182,12 +182,11 @@ def revoke_session(session: Session, *, reason: str, now: datetime | None = None
     return bool(updated)
 
 
-def revoke_all_sessions(user: User, *, reason: str, except_session: Session | None = None) -> int:
-    """Revoke every unrevoked session of `user` (but `except_session`); returns how many."""
-    sessions = Session.objects.filter(user=user, revoked_at__isnull=True)
-    if except_session is not None:
-        sessions = sessions.exclude(pk=except_session.pk)
-    return sessions.update(revoked_at=timezone.now(), revoked_reason=reason)
+def revoke_all_sessions(user: User, *, reason: str) -> int:
+    """Revoke every unrevoked session of `user`; returns how many."""
+    return Session.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
 
 
 def bump_token_version(user: User) -> None:
