@@ -277,7 +277,9 @@ def test_url_must_be_https_unless_loopback(url):
         IntrospectionClient(url, SECRET)
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/i", "http://localhost/i", "http://[::1]:9/i"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8000/i", "http://localhost/i", "http://LOCALHOST/i", "http://[::1]:9/i", "http://127.9.9.9/i"]
+)
 def test_loopback_http_is_allowed(url):
     assert IntrospectionClient(url, SECRET).url == url
 

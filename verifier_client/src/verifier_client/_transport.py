@@ -1,4 +1,6 @@
-"""The default JWKS transport: `requests`, streamed, capped, without redirects.
+"""What the JWKS and introspection clients share about talking to the auth server:
+which URLs they accept, and the default JWKS transport (`requests`, streamed,
+capped, without redirects).
 
 Internal to verifier_client. `JWKSClient` accepts any `fetch(url)` callable
 returning a `FetchResponse`; this module supplies the one used by default.
@@ -10,8 +12,9 @@ import ipaddress
 import time
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
-__all__ = ["Fetch", "FetchFailed", "FetchResponse", "is_loopback", "requests_fetch"]
+__all__ = ["Fetch", "FetchFailed", "FetchResponse", "check_url", "is_loopback", "requests_fetch"]
 
 
 class FetchResponse(NamedTuple):
@@ -33,12 +36,28 @@ _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
 def is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES or host.lower().endswith(".localhost"):
+    host = host.lower()
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_url(url: str, name: str, allow_insecure_http: bool) -> None:
+    """`ValueError` unless `url` is absolute https://, or http:// to a loopback
+    host or with `allow_insecure_http`. `name` starts the message."""
+    parts = urlsplit(url)
+    if parts.hostname and (
+        parts.scheme == "https"
+        or (parts.scheme == "http" and (allow_insecure_http or is_loopback(parts.hostname)))
+    ):
+        return
+    raise ValueError(
+        f"{name} must be an absolute https:// URL (plain http:// only for a loopback host, "
+        "or with allow_insecure_http=True)"
+    )
 
 
 def requests_fetch(timeout: float, max_bytes: int) -> Callable[[str], FetchResponse]:

@@ -19,7 +19,6 @@ secret is ever logged.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import logging
 import os
@@ -30,8 +29,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
+from ._transport import check_url
 from .exceptions import InactiveTokenError
 
 __all__ = ["IntrospectionClient", "IntrospectionResult", "Transport"]
@@ -91,7 +91,7 @@ class IntrospectionClient:
     ) -> None:
         if not secret:
             raise ValueError("IntrospectionClient needs the introspection secret.")
-        _check_url(url, allow_insecure_http)
+        check_url(url, "The introspection URL", allow_insecure_http)
         if cache_ttl < 0 or cache_size < 0 or timeout <= 0 or max_response_bytes <= 0:
             raise ValueError("cache_ttl and cache_size must be >= 0; timeout and max_response_bytes > 0.")
         self.url = url
@@ -209,27 +209,6 @@ class IntrospectionClient:
             self._cache.move_to_end(key)
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
-
-
-def _check_url(url: str, allow_insecure_http: bool) -> None:
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and parts.hostname and (allow_insecure_http or _is_loopback(parts.hostname)):
-        return
-    raise ValueError(
-        "The introspection URL must be https:// (http:// only for a loopback host, "
-        "or with allow_insecure_http=True)."
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _RequestsTransport:

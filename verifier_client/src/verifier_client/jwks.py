@@ -47,7 +47,6 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from ._jose import loads_object
 from ._keys import (
@@ -58,7 +57,7 @@ from ._keys import (
     merge_key_sets,
     parse_key_set,
 )
-from ._transport import Fetch, FetchFailed, FetchResponse, is_loopback, requests_fetch
+from ._transport import Fetch, FetchFailed, FetchResponse, check_url, requests_fetch
 from .exceptions import KeySetUnavailableError, UnknownKeyError
 
 __all__ = [
@@ -185,14 +184,7 @@ class JWKSClient:
         clock: Callable[[], float] = time.monotonic,
         fetch: Fetch | None = None,
     ) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ValueError("jwks_url must be an absolute https:// URL")
-        if parts.scheme == "http" and not (allow_insecure_http or is_loopback(parts.hostname)):
-            raise ValueError(
-                "jwks_url must use https (plain http is allowed only for loopback hosts "
-                "or with allow_insecure_http=True)"
-            )
+        check_url(url, "jwks_url", allow_insecure_http)
         for name, value in (("cache_ttl", cache_ttl), ("timeout", timeout)):
             if value <= 0:
                 raise ValueError(f"{name} must be positive")
