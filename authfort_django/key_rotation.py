@@ -36,7 +36,7 @@ from django.utils import timezone
 from . import audit
 from .app_settings import SUPPORTED_ALGORITHMS, authfort_settings
 from .key_encryption import decrypt_private_key, encrypt_private_key, encrypted_with_current_key
-from .key_store import KeyState, key_state, key_store
+from .key_store import KeyState, key_state, key_store, published_keys
 from .keys import UnsupportedAlgorithm, generate_private_key, public_jwk, serialize_private_key
 from .models import AuthEvent, KeyStoreLock, SigningKey
 
@@ -261,12 +261,11 @@ def _locked() -> Iterator[None]:
 
 
 def _current_and_pending(now: datetime) -> tuple[SigningKey | None, SigningKey | None]:
-    keys = list(
-        SigningKey.objects.filter(revoked_at__isnull=True).exclude(expires_at__lte=now).order_by("-activates_at", "kid")
-    )
-    active = [key for key in keys if key_state(key, now) is KeyState.ACTIVE]
-    pending = [key for key in keys if key_state(key, now) is KeyState.PENDING]
-    # Normally at most one of each; if not, the newest active signs and the earliest pending is next.
+    keys = published_keys(now)
+    active = [key for key, state in keys if state is KeyState.ACTIVE]
+    pending = [key for key, state in keys if state is KeyState.PENDING]
+    # Normally at most one of each; if not, the newest active signs (as in the key store)
+    # and the earliest pending is next.
     return (active[0] if active else None), (pending[-1] if pending else None)
 
 

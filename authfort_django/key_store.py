@@ -44,6 +44,7 @@ __all__ = [
     "KeyStore",
     "key_state",
     "key_store",
+    "published_keys",
 ]
 
 # time.time-shaped: seconds since the epoch. Tests pass a clock they move by hand.
@@ -75,6 +76,20 @@ def key_state(key: SigningKey, now: datetime) -> KeyState:
     if key.retires_at is not None and now >= key.retires_at:
         return KeyState.RETIRED
     return KeyState.ACTIVE
+
+
+def published_keys(now: datetime) -> list[tuple[SigningKey, KeyState]]:
+    """The keys published at `now` (pending, active, retired) with their states, latest activates_at first.
+
+    The first ACTIVE one is the key that signs. The store caches this list and
+    key_rotation decides from it, so the key rotation retires is the key that signs.
+    """
+    rows = (
+        SigningKey.objects.filter(revoked_at__isnull=True)
+        .exclude(expires_at__lte=now)
+        .order_by("-activates_at", "kid")
+    )
+    return [(row, key_state(row, now)) for row in rows]
 
 
 class KeyIntegrityError(KeyDecryptionError):
@@ -114,7 +129,6 @@ class _CachedKey:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    keys: tuple[_CachedKey, ...]
     signer: _CachedKey | None
     jwks: JWKSDocument
     valid_until: float
@@ -187,22 +201,14 @@ class KeyStore:
     def _load(self) -> _Snapshot:
         now_ts = self._clock()
         now = datetime.fromtimestamp(now_ts, tz=timezone.utc)
-        rows = list(
-            SigningKey.objects.filter(revoked_at__isnull=True)
-            .exclude(expires_at__lte=now)
-            .order_by("-activates_at", "kid")
-        )
-        cached = [_cache_entry(row, key_state(row, now)) for row in rows]
-        published = [key for key in cached if key.state in PUBLISHED_STATES]
-        active = [key for key in published if key.state is KeyState.ACTIVE]
-        signer = active[0] if active else None
+        rows = published_keys(now)
+        published = [_cache_entry(row, state) for row, state in rows]
         snapshot = _Snapshot(
-            keys=tuple(published),
-            signer=signer,
+            signer=next((key for key in published if key.state is KeyState.ACTIVE), None),
             jwks=_jwks_document(published),
             valid_until=min(
                 now_ts + max(0, authfort_settings.KEY_CACHE_TTL),
-                _next_state_change(rows, now, default=float("inf")),
+                _next_state_change((row for row, _ in rows), now, default=float("inf")),
             ),
         )
         # Drop decrypted keys that no longer sign or verify (revoked, expired).
