@@ -158,11 +158,8 @@ class KeyStore:
         lock, exactly as `rotate_keys --if-none` would. Raises KeyDecryptionError
         when the private key cannot be decrypted with KEY_ENCRYPTION_KEYS.
         """
-        snapshot = self._current()
-        if snapshot.signer is None:
-            snapshot = self._provide_signer()
-        signer = snapshot.signer
-        assert signer is not None  # _provide_signer created one or raised
+        signer = self._current().signer
+        assert signer is not None  # _current provides one or raises
         private_key = self._private_keys.get(signer.kid)
         if private_key is None:
             private_key = self._decrypt(signer)
@@ -174,10 +171,7 @@ class KeyStore:
         A new installation gets its first key here too, so consumers never fetch an
         empty set from a server that is about to sign.
         """
-        snapshot = self._current()
-        if snapshot.signer is None:
-            snapshot = self._provide_signer()
-        return snapshot.jwks
+        return self._current().jwks
 
     def invalidate(self) -> None:
         """Forget everything cached; the next call re-reads the database."""
@@ -188,15 +182,17 @@ class KeyStore:
     # Internals.
 
     def _current(self) -> _Snapshot:
+        """The cached snapshot, re-read when stale; it always has a signer (see _provide_signer)."""
         snapshot = self._snapshot
-        if snapshot is not None and self._clock() < snapshot.valid_until:
-            return snapshot
-        with self._lock:
-            # Another thread may have reloaded while this one waited for the lock.
-            snapshot = self._snapshot
-            if snapshot is None or self._clock() >= snapshot.valid_until:
-                snapshot = self._load()
-            return snapshot
+        if snapshot is None or self._clock() >= snapshot.valid_until:
+            with self._lock:
+                # Another thread may have reloaded while this one waited for the lock.
+                snapshot = self._snapshot
+                if snapshot is None or self._clock() >= snapshot.valid_until:
+                    snapshot = self._load()
+        if snapshot.signer is None:
+            snapshot = self._provide_signer()
+        return snapshot
 
     def _load(self) -> _Snapshot:
         now_ts = self._clock()
