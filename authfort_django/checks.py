@@ -113,27 +113,22 @@ def check_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="authfort.W002",
             )
         )
-    for position, secret in enumerate(explicit_keks):
-        if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
-            messages.append(
-                Error(
-                    f"AUTHFORT['KEY_ENCRYPTION_KEYS'] entry {position} is shorter than "
-                    f"{MIN_SECRET_LENGTH} characters.",
-                    hint="Use random secrets of 32+ characters, e.g. secrets.token_urlsafe(48).",
-                    id="authfort.E004",
-                )
-            )
-    for position, secret in enumerate(authfort_settings.INTROSPECTION_SECRETS):
-        if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
-            messages.append(
-                Error(
-                    f"AUTHFORT['INTROSPECTION_SECRETS'] entry {position} is shorter than "
-                    f"{MIN_SECRET_LENGTH} characters.",
-                    hint="Use random secrets of 32+ characters, e.g. secrets.token_urlsafe(48).",
-                    id="authfort.E005",
-                )
-            )
+    messages += _short_secrets("KEY_ENCRYPTION_KEYS", explicit_keks, "authfort.E004")
+    messages += _short_secrets("INTROSPECTION_SECRETS", authfort_settings.INTROSPECTION_SECRETS, "authfort.E005")
     return messages
+
+
+def _short_secrets(name: str, secrets: list[Any], check_id: str) -> list[CheckMessage]:
+    """One `check_id` error per entry of `secrets` shorter than MIN_SECRET_LENGTH, by position only."""
+    return [
+        Error(
+            f"AUTHFORT[{name!r}] entry {position} is shorter than {MIN_SECRET_LENGTH} characters.",
+            hint=f"Use random secrets of {MIN_SECRET_LENGTH}+ characters, e.g. secrets.token_urlsafe(48).",
+            id=check_id,
+        )
+        for position, secret in enumerate(secrets)
+        if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH
+    ]
 
 
 @register()
