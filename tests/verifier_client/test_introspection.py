@@ -349,3 +349,25 @@ def test_unreachable_endpoint_is_not_active(http_server):
 
     assert result.active is False
     assert "network error" in result.error
+
+
+def test_real_transport_cuts_off_a_trickling_body_at_the_deadline(http_server):
+    body = json.dumps({"active": True, "sub": "user-42", "padding": "x" * 200}).encode()
+    http_server.set_response(body, trickle=0.05, trickle_chunk=8, path="/introspect")
+    client = IntrospectionClient(http_server.url("/introspect"), SECRET, timeout=0.3)
+
+    result = client.introspect(TOKEN)
+
+    assert result.active is False
+    assert "deadline" in result.error
+
+
+def test_real_transport_refuses_a_compressed_body(http_server):
+    http_server.set_json({"active": True}, headers={"Content-Encoding": "gzip"}, path="/introspect")
+    client = IntrospectionClient(http_server.url("/introspect"), SECRET)
+
+    result = client.introspect(TOKEN)
+
+    assert result.active is False
+    assert "Content-Encoding" in result.error
+    assert http_server.requests[0].headers["Accept-Encoding"] == "identity"

@@ -485,6 +485,15 @@ def test_chunked_response_over_size_cap_is_refused(http_server):
         client.get_key("rsa-1")
 
 
+def test_compressed_response_is_refused(http_server, jwks):
+    # A gzip body could expand far past the size cap once decoded.
+    http_server.set_json(jwks, headers={"Content-Encoding": "gzip"}, path="/jwks")
+    client = JWKSClient(http_server.url("/jwks"))
+    with pytest.raises(KeySetUnavailableError, match="Content-Encoding"):
+        client.get_key("rsa-1")
+    assert http_server.requests[0].headers["Accept-Encoding"] == "identity"
+
+
 def test_slow_server_times_out(http_server, jwks):
     http_server.set_json(jwks, delay=1.0, path="/jwks")
     client = JWKSClient(http_server.url("/jwks"), timeout=0.2)

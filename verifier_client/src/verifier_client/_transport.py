@@ -11,10 +11,10 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-__all__ = ["Fetch", "FetchFailed", "FetchResponse", "check_url", "is_loopback", "requests_fetch"]
+__all__ = ["Fetch", "FetchFailed", "FetchResponse", "check_url", "is_loopback", "read_capped", "requests_fetch"]
 
 
 class FetchResponse(NamedTuple):
@@ -60,6 +60,32 @@ def check_url(url: str, name: str, allow_insecure_http: bool) -> None:
     )
 
 
+def read_capped(response: Any, max_bytes: int, deadline: float) -> bytes:
+    """The body of a streamed `requests` response, as sent (no decompression).
+
+    Reading stops as soon as more than `max_bytes` have arrived, so the result is
+    then over the cap and the caller refuses it. `FetchFailed` for a compressed
+    body (it could expand past the cap) and when `deadline` (monotonic) passes:
+    `requests`' timeout is per socket read, so a server trickling one byte at a
+    time would otherwise hold us indefinitely.
+    """
+    encoding = response.headers.get("Content-Encoding", "identity").lower()
+    if encoding not in ("identity", ""):
+        raise FetchFailed(f"refused Content-Encoding {encoding!r}")
+    chunks: list[bytes] = []
+    received = 0
+    while received <= max_bytes:
+        # read1 returns what one recv gives, never waiting to fill the buffer.
+        chunk = response.raw.read1(65536)
+        if not chunk:
+            break
+        if time.monotonic() > deadline:
+            raise FetchFailed("response not complete before the deadline")
+        chunks.append(chunk)
+        received += len(chunk)
+    return b"".join(chunks)
+
+
 def requests_fetch(timeout: float, max_bytes: int) -> Callable[[str], FetchResponse]:
     """The default transport: requests, streamed, capped, no redirects."""
     import requests
@@ -72,39 +98,14 @@ def requests_fetch(timeout: float, max_bytes: int) -> Callable[[str], FetchRespo
                 stream=True,
                 allow_redirects=False,
                 timeout=timeout,
-                headers={
-                    "Accept": "application/jwk-set+json, application/json",
-                    # A compressed body could expand past the cap before we count it.
-                    "Accept-Encoding": "identity",
-                },
+                headers={"Accept": "application/jwk-set+json, application/json", "Accept-Encoding": "identity"},
             ) as response:
                 if response.status_code != 200:
                     return FetchResponse(response.status_code, response.headers, b"")
-                encoding = response.headers.get("Content-Encoding", "identity").lower()
-                if encoding not in ("identity", ""):
-                    raise FetchFailed(f"refused Content-Encoding {encoding!r}")
-                length = response.headers.get("Content-Length", "")
-                if length.isdigit() and int(length) > max_bytes:
-                    raise FetchFailed(f"response of {length} bytes exceeds the {max_bytes}-byte cap")
-                chunks: list[bytes] = []
-                received = 0
-                while True:
-                    # read1 returns what one recv gives, so a trickling server
-                    # cannot hold us past the deadline one byte at a time.
-                    chunk = response.raw.read1(65536)
-                    if not chunk:
-                        break
-                    received += len(chunk)
-                    if received > max_bytes:
-                        raise FetchFailed(f"response exceeds the {max_bytes}-byte cap")
-                    if time.monotonic() > deadline:
-                        raise FetchFailed(f"response not complete within {timeout} s")
-                    chunks.append(chunk)
-                return FetchResponse(response.status_code, response.headers, b"".join(chunks))
+                return FetchResponse(response.status_code, response.headers, read_capped(response, max_bytes, deadline))
         except requests.Timeout:
             raise FetchFailed(f"timed out after {timeout} s") from None
         except requests.RequestException as exc:
             raise FetchFailed(f"request failed ({type(exc).__name__})") from None
 
     return fetch
-

@@ -31,7 +31,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlencode
 
-from ._transport import check_url
+from ._transport import FetchFailed, check_url, read_capped
 from .exceptions import InactiveTokenError
 
 __all__ = ["IntrospectionClient", "IntrospectionResult", "Transport"]
@@ -158,6 +158,8 @@ class IntrospectionClient:
                 timeout=self.timeout,
                 max_bytes=self.max_response_bytes,
             )
+        except FetchFailed as exc:  # our transport refused the answer; the message says why
+            return self._failed(str(exc))
         except Exception as exc:  # any transport failure means "cannot confirm": fail closed
             return self._failed(f"network error: {type(exc).__name__}")
         if status != 200:
@@ -212,7 +214,7 @@ class IntrospectionClient:
 
 
 class _RequestsTransport:
-    """The default transport: `requests`, no redirects, body read up to the cap.
+    """The default transport: `requests`, no redirects, the body read as the JWKS one is.
 
     One session (connection pool) per process: a pool inherited through fork would
     share sockets with the parent.
@@ -235,32 +237,21 @@ class _RequestsTransport:
     def __call__(
         self, url: str, *, body: bytes, headers: Mapping[str, str], timeout: float, max_bytes: int
     ) -> tuple[int, bytes]:
-        response = self._get_session().post(
+        deadline = time.monotonic() + timeout
+        with self._get_session().post(
             url,
             data=body,
-            headers=dict(headers),
+            headers={**headers, "Accept-Encoding": "identity"},
             timeout=timeout,
             allow_redirects=False,
             stream=True,
             # An explicit no-op auth keeps requests from replacing our Authorization
             # header with credentials from ~/.netrc.
             auth=_keep_headers,
-        )
-        deadline = time.monotonic() + timeout
-        try:
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_content(chunk_size=16 * 1024):
-                if time.monotonic() > deadline:
-                    # `timeout` is per socket read; a body trickled byte by byte must not hold us longer.
-                    raise TimeoutError("introspection response too slow")
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > max_bytes:
-                    break  # the caller sees an oversized body and refuses it
-            return response.status_code, b"".join(chunks)
-        finally:
-            response.close()
+        ) as response:
+            if response.status_code != 200:
+                return response.status_code, b""  # the client looks no further
+            return response.status_code, read_capped(response, max_bytes, deadline)
 
 
 def _keep_headers(request: Any) -> Any:
