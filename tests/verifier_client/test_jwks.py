@@ -192,6 +192,32 @@ def test_refresh_ahead_of_expiry_runs_in_background_and_serves_current_keys(
     assert client.kids == {"rsa-1", "rsa-2"}
 
 
+def test_warm_path_takes_no_lock_while_no_refresh_may_start(make_client, jwks, mono):
+    # After a failed background refresh, refresh_at stays in the past until the
+    # next success; the accesses in between must not all queue on the lock.
+    fetch = FakeFetch(jwks)
+    client = make_client(fetch, min_refetch_interval=30)
+    client.get_key("rsa-1")
+    fetch.fail()
+    mono.advance(250)  # past 80 % of the TTL: one background attempt, which fails
+    client.get_key("rsa-1")
+    _wait(client)
+    done = threading.Event()
+
+    def warm_accesses():
+        for _ in range(100):
+            client.get_key("rsa-1")
+        done.set()
+
+    with client._lock:  # held elsewhere: a warm access that wants it would hang
+        worker = threading.Thread(target=warm_accesses, daemon=True)
+        worker.start()
+        finished = done.wait(2)
+    worker.join(5)
+    assert finished
+    assert fetch.calls == 2
+
+
 # ------------------------------------------------------------------ failures
 def test_failed_refresh_keeps_serving_last_good_keys_within_max_stale(make_client, jwks, mono):
     fetch = FakeFetch(jwks)

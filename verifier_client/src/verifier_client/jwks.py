@@ -231,7 +231,7 @@ class JWKSClient:
                     "tokens cannot be verified now."
                 )
         elif now >= snapshot.refresh_at:
-            self._start_background_refresh()
+            self._start_background_refresh(now)
         key = snapshot.keys.get(kid)
         if key is None:
             self._fetch_once(wait=True)
@@ -269,12 +269,16 @@ class JWKSClient:
         # been held at fork time; start clean (the keys themselves are fine).
         self._new_locks()
 
+    def _fetch_due(self, now: float) -> bool:
+        """No fetch running and none started within `min_refetch_interval`.
+        Safe to read without the lock as a hint; `_claim_fetch` decides under it."""
+        last = self._last_attempt
+        return not self._in_flight and (last is None or now - last >= self.min_refetch_interval)
+
     def _claim_fetch(self) -> bool:
         """Under the lock: may a fetch start now? Marks it in flight if so."""
-        if self._in_flight:
-            return False
         now = self._clock()
-        if self._last_attempt is not None and now - self._last_attempt < self.min_refetch_interval:
+        if not self._fetch_due(now):
             return False
         self._in_flight = True
         self._last_attempt = now
@@ -289,7 +293,11 @@ class JWKSClient:
                 return False
         return self._run_claimed_fetch()
 
-    def _start_background_refresh(self) -> None:
+    def _start_background_refresh(self, now: float) -> None:
+        # Checked without the lock first: after a failed refresh, refresh_at stays
+        # in the past, and every access until the next attempt is due comes here.
+        if not self._fetch_due(now):
+            return
         with self._cond:
             if not self._claim_fetch():
                 return
