@@ -111,7 +111,25 @@ def test_jwks_body_is_compact_json_of_the_keys_with_a_strong_etag(db, store: Key
 def test_every_process_serves_identical_bytes(db, store: KeyStore, clock) -> None:
     store.signing_key()
     rotate(now=store.now())
-    assert KeyStore(clock=clock).jwks() == KeyStore(clock=clock).jwks()
+    store.invalidate()
+    before = store.jwks()
+    # Member order in the stored JSON is not ours to fix (PostgreSQL's jsonb reorders it).
+    for row in SigningKey.objects.all():
+        row.public_jwk = dict(reversed(list(row.public_jwk.items())))
+        row.save(update_fields=["public_jwk"])
+    assert KeyStore(clock=clock).jwks() == before
+
+
+def test_jwks_lists_the_signing_key_first_then_pending_then_retired(db, store: KeyStore, move_to) -> None:
+    first = store.signing_key().kid
+    second = rotate(now=store.now()).key
+    store.invalidate()
+    assert [jwk["kid"] for jwk in store.jwks().keys] == [first, second.kid]
+    move_to(second.activates_at)
+    third = rotate(now=store.now()).key
+    store.invalidate()
+    # Naive clients take keys[0]: it must be the key that signs, not the newest.
+    assert [jwk["kid"] for jwk in store.jwks().keys] == [second.kid, third.kid, first]
 
 
 def test_jwks_holds_only_public_members_and_rsa_keys_of_2048_bits_or_more(db, store: KeyStore) -> None:
