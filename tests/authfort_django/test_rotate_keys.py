@@ -132,6 +132,16 @@ def test_if_none_creates_the_first_key_and_then_does_nothing(db) -> None:
     assert f"Key {key.kid} (RS256) is active; nothing to do." in output
 
 
+def test_if_none_activates_the_pending_key_rather_than_making_another(active: SigningKey) -> None:
+    run()
+    pending = SigningKey.objects.exclude(kid=active.kid).get()
+    SigningKey.objects.filter(kid=active.kid).update(revoked_at=timezone.now())  # behind our back
+    output = run("--if-none")
+    assert f"Activated pending key {pending.kid}" in output
+    assert state_of(pending.kid) is KeyState.ACTIVE
+    assert SigningKey.objects.count() == 2
+
+
 def test_if_older_than_leaves_a_young_key_alone(active: SigningKey) -> None:
     before = rows()
     output = run("--if-older-than", "30d")
