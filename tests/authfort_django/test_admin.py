@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from authfort_django.key_rotation import ensure_key, rotate
@@ -44,6 +46,16 @@ def test_key_pages_never_contain_the_private_key(admin_client, key: SigningKey) 
         assert "afk1" not in body and "PRIVATE KEY" not in body
         assert not any(part in body for part in secret_parts)
     assert "active" in admin_client.get(reverse("admin:authfort_django_signingkey_changelist")).content.decode()
+
+
+def test_key_pages_never_select_the_private_key(admin_client, key: SigningKey) -> None:
+    for url in (
+        reverse("admin:authfort_django_signingkey_changelist"),
+        reverse("admin:authfort_django_signingkey_change", args=[key.pk]),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(url).status_code == 200
+        assert not [q["sql"] for q in queries.captured_queries if "private_key" in q["sql"]]
 
 
 def test_signing_keys_cannot_be_added_changed_or_deleted(admin_client, key: SigningKey) -> None:
