@@ -32,6 +32,18 @@ def test_csrf_matches_only_equal_non_empty_values(header, cookie, ok):
     assert _common.csrf_matches(header, cookie) is ok
 
 
+@pytest.mark.parametrize(("method", "ok"), [("GET", True), ("HEAD", True), ("OPTIONS", True), ("POST", False), ("DELETE", False)])
+def test_csrf_is_required_for_unsafe_methods_only(method, ok):
+    assert _common.csrf_ok(method, None, "v") is ok
+    assert _common.csrf_ok(method, "v", "v") is True
+
+
+@pytest.mark.parametrize("names", [(), ("",), ("admin", None)])
+def test_role_names_must_be_non_empty_strings(names):
+    with pytest.raises(ValueError, match="role names"):
+        _common.role_names(names, "require_roles()")
+
+
 def test_challenge_without_error_has_no_error_code():
     assert _common.challenge("api") == 'Bearer realm="api"'
 

@@ -141,6 +141,28 @@ def bearer_token(authorization: str) -> str | None:
     return token
 
 
+def role_names(names: tuple[str, ...], caller: str) -> tuple[str, ...]:
+    """`names` when it is one or more non-empty strings; `ValueError` naming `caller` otherwise."""
+    if not names or not all(isinstance(name, str) and name for name in names):
+        raise ValueError(f"{caller} needs one or more role names.")
+    return names
+
+
+MISSING_ROLE = "Your token lacks a role this resource requires."
+
+
+def csrf_ok(method: str, header_value: str | None, cookie_value: str | None) -> bool:
+    """May a request authenticated by cookie proceed? Safe methods always; others
+    only when the CSRF header repeats the CSRF cookie (a Bearer header cannot be
+    sent cross-site and is never checked)."""
+    return method in SAFE_METHODS or csrf_matches(header_value, cookie_value)
+
+
+def csrf_failure(conf: AdapterSettings) -> str:
+    """What a request that failed `csrf_ok` is told."""
+    return f"CSRF check failed: the {conf.csrf_header} header must repeat the {conf.csrf_cookie_name} cookie."
+
+
 def csrf_matches(header_value: str | None, cookie_value: str | None) -> bool:
     """True when the CSRF header repeats the CSRF cookie (double submit), compared in constant time."""
     if not header_value or not cookie_value:

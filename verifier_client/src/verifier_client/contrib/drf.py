@@ -258,15 +258,10 @@ class JWKSAuthentication(BaseAuthentication):
         DRF exempts its views from Django's CSRF middleware, so a cookie credential
         must bring its own check; a Bearer header cannot be sent cross-site and needs none.
         """
-        if request.method in _common.SAFE_METHODS:
-            return
         conf = _state.conf
         header = request.headers.get(conf.csrf_header)
-        if not _common.csrf_matches(header, request.COOKIES.get(conf.csrf_cookie_name)):
-            raise exceptions.PermissionDenied(
-                f"CSRF check failed: the {conf.csrf_header} header must repeat the {conf.csrf_cookie_name} cookie.",
-                code="csrf_failed",
-            )
+        if not _common.csrf_ok(request.method, header, request.COOKIES.get(conf.csrf_cookie_name)):
+            raise exceptions.PermissionDenied(_common.csrf_failure(conf), code="csrf_failed")
 
     def verify(self, token: str) -> Claims:
         """The verified claims of `token`; raises a `VerificationError` subclass."""
@@ -286,7 +281,7 @@ class HasRole(BasePermission):
     `ImproperlyConfigured` rather than letting everyone, or no one, in.
     """
 
-    message = "Your token lacks a role this resource requires."
+    message = _common.MISSING_ROLE
     code = "missing_role"
     required_roles: tuple[str, ...] | None = None
 
@@ -311,8 +306,7 @@ def require_roles(*names: str) -> type[HasRole]:
 
         permission_classes = [require_roles("admin", "auditor")]
     """
-    if not names or not all(isinstance(name, str) and name for name in names):
-        raise ValueError("require_roles() needs one or more role names.")
+    names = _common.role_names(names, "require_roles()")
     return type(f"RequireRoles_{'_'.join(names)}", (HasRole,), {"required_roles": tuple(names)})
 
 

@@ -114,8 +114,7 @@ class JWKSAuth:
 
     def roles_required(self, *names: str) -> Callable[[View], View]:
         """Like `required`, and the token must carry at least one of `names` (else 403)."""
-        if not names or not all(isinstance(name, str) and name for name in names):
-            raise ValueError("roles_required() needs one or more role names.")
+        names = _common.role_names(names, "roles_required()")
 
         def decorator(view: View) -> View:
             @functools.wraps(view)
@@ -124,7 +123,7 @@ class JWKSAuth:
                 if refusal is not None:
                     return refusal
                 if not _get_current_claims().has_role(*names):
-                    return self.error_response(403, "missing_role", "Your token lacks a role this resource requires.")
+                    return self.error_response(403, "missing_role", _common.MISSING_ROLE)
                 return current_app.ensure_sync(view)(*args, **kwargs)
 
             return cast(View, wrapper)
@@ -186,25 +185,18 @@ class JWKSAuth:
                 return self.error_response(
                     401, "not_authenticated", "An access token is required.", _common.challenge(state.conf.realm)
                 )
-            if from_cookie and not self._csrf_ok(state.conf):
-                return self.error_response(
-                    403,
-                    "csrf_failed",
-                    f"CSRF check failed: the {state.conf.csrf_header} header must repeat "
-                    f"the {state.conf.csrf_cookie_name} cookie.",
-                )
+            if from_cookie and not _common.csrf_ok(
+                request.method,
+                request.headers.get(state.conf.csrf_header),
+                request.cookies.get(state.conf.csrf_cookie_name),
+            ):
+                return self.error_response(403, "csrf_failed", _common.csrf_failure(state.conf))
             claims = state.verifier.verify(token)
         except VerificationError as error:
             return self._refuse(error)
         setattr(g, _CLAIMS_ATTR, claims)
         setattr(g, _TOKEN_ATTR, token)
         return None
-
-    def _csrf_ok(self, conf: _common.AdapterSettings) -> bool:
-        # A cookie is sent cross-site; a Bearer header cannot be, so only cookies need the double submit.
-        if request.method in _common.SAFE_METHODS:
-            return True
-        return _common.csrf_matches(request.headers.get(conf.csrf_header), request.cookies.get(conf.csrf_cookie_name))
 
     def _refuse(self, error: VerificationError) -> Response:
         return self.error_response(401, error.code, error.reason, _common.challenge(self._state().conf.realm, error))
