@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from ._jose import b64url_decode
 
 __all__ = [
+    "MAX_KID_LENGTH",
     "SUPPORTED_ALGORITHMS",
     "PublicKey",
     "RejectedKeySet",
@@ -42,7 +43,7 @@ SUPPORTED_ALGORITHMS = frozenset(
 _MIN_RSA_BITS = 2048
 # Verification cost grows with the modulus; a 64k-bit key in a JWKS is a DoS.
 _MAX_RSA_BITS = 8192
-_MAX_KID_LENGTH = 256
+MAX_KID_LENGTH = 256
 _PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _HASHES = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
@@ -189,7 +190,7 @@ def _b64_fixed(jwk: Mapping[str, Any], name: str, length: int) -> bytes:
     return raw
 
 
-def _default_alg(kty: str, jwk: Mapping[str, Any]) -> str:
+def _default_alg(kty: str) -> str:
     """The algorithm a JWK without `alg` is used for (one per key, never a family)."""
     if kty == "RSA":
         return "RS256"
@@ -207,7 +208,7 @@ def parse_jwk(jwk: Any, algorithms: frozenset[str]) -> VerificationKey:
     if not isinstance(jwk, Mapping):
         raise _SkipKey("entry is not a JSON object")
     kid = jwk.get("kid")
-    if not isinstance(kid, str) or not kid or len(kid) > _MAX_KID_LENGTH:
+    if not isinstance(kid, str) or not kid or len(kid) > MAX_KID_LENGTH:
         raise _SkipKey("missing, empty, over-long or non-string kid")
     try:
         return _parse_jwk(kid, jwk, algorithms)
@@ -232,7 +233,7 @@ def _parse_jwk(kid: str, jwk: Mapping[str, Any], algorithms: frozenset[str]) -> 
         raise _SkipKey("key_ops does not allow 'verify'")
     alg = jwk.get("alg", None)
     if alg is None:
-        alg = _default_alg(kty, jwk)
+        alg = _default_alg(kty)
     if not isinstance(alg, str) or alg not in algorithms:
         raise _SkipKey(f"alg {alg!r} is not in the allowlist")
 

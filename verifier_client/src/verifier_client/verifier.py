@@ -45,7 +45,7 @@ from .exceptions import (
     UnsupportedAlgorithmError,
     VerificationError,
 )
-from ._keys import check_algorithms
+from ._keys import MAX_KID_LENGTH, check_algorithms
 from .jwks import Fetch, JWKSClient, KeySet, StaticKeySet, VerificationKey
 
 __all__ = ["MAX_LEEWAY", "TokenVerifier"]
@@ -53,7 +53,6 @@ __all__ = ["MAX_LEEWAY", "TokenVerifier"]
 logger = logging.getLogger("verifier_client.verifier")
 
 MAX_LEEWAY = 60
-_MAX_KID_LENGTH = 256
 _HEADER_CACHE_SIZE = 256
 # Header members that make the token pick its own key or change how its bytes
 # are read (RFC 8725 §3.10, RFC 7797, RFC 7516). We implement none of them, and a
@@ -77,8 +76,7 @@ class _Header(NamedTuple):
 class _Verified(NamedTuple):
     claims: Claims
     valid_until: float  # exp + leeway
-    kid: str
-    key: VerificationKey
+    key: VerificationKey  # the key that verified it; its kid is the token's
 
 
 def _normalise_type(value: str) -> str:
@@ -239,14 +237,14 @@ class TokenVerifier:
         valid_until = self._check_claims(payload, now)
         claims = Claims(MappingProxyType(payload), kid=header.kid)
         if valid_until is not None and self.verified_cache_size:
-            self._remember(token, _Verified(claims, valid_until, header.kid, key))
+            self._remember(token, _Verified(claims, valid_until, key))
         return claims
 
     def _reuse(self, token: str, hit: _Verified, now: float) -> Claims | None:
         """The cached claims if the entry is still good, else None (entry dropped)."""
         if now < hit.valid_until and not hit.key.revoked:
             try:
-                current = self.key_set.get_key(hit.kid)
+                current = self.key_set.get_key(hit.key.kid)
             except UnknownKeyError:
                 current = None
             if current is hit.key:
@@ -287,7 +285,7 @@ class TokenVerifier:
         kid = header.get("kid")
         if kid is None or kid == "":
             raise UnknownKeyError("The token does not name its signing key (no 'kid').")
-        if not isinstance(kid, str) or len(kid) > _MAX_KID_LENGTH or not kid.isprintable():
+        if not isinstance(kid, str) or len(kid) > MAX_KID_LENGTH or not kid.isprintable():
             raise MalformedTokenError("The token's 'kid' is not a short printable string.")
         parsed = _Header(alg, kid)
         if len(self._headers) >= _HEADER_CACHE_SIZE:
