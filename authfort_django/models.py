@@ -34,6 +34,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Bumped to invalidate every access token of the user at once (the `ver` claim).
     token_version = models.PositiveIntegerField(default=0)
+    # Set when the user proves control of `email` (a verification or password-reset link).
+    email_verified_at = models.DateTimeField(null=True, blank=True)
     roles = models.ManyToManyField(Role, blank=True, related_name="users")
 
     objects = UserManager()
@@ -129,6 +131,12 @@ class AuthEvent(models.Model):
         UNBANNED = "unbanned"
         KEY_CREATED = "key_created"
         KEY_REVOKED = "key_revoked"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested"
+        PASSWORD_RESET_COMPLETED = "password_reset_completed"
+        PASSWORD_RESET_FAILED = "password_reset_failed"
+        EMAIL_VERIFICATION_REQUESTED = "email_verification_requested"
+        EMAIL_VERIFIED = "email_verified"
+        EMAIL_VERIFICATION_FAILED = "email_verification_failed"
 
     type = models.CharField(max_length=32, choices=Type.choices)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -143,6 +151,40 @@ class AuthEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AccountToken(models.Model):
+    """A single-use token mailed to a user: a password reset or an email verification.
+
+    The raw token is `<selector>.<verifier>`: the selector finds the row, and only the
+    SHA-256 of the verifier is stored and compared in constant time, so the table
+    holds nothing that could be mailed back. `binding` is a keyed digest of what the
+    token vouches for (the email address, and for a reset the password hash): when
+    either changes, the token no longer matches.
+    """
+
+    class Purpose(models.TextChoices):
+        PASSWORD_RESET = "password_reset"
+        VERIFY_EMAIL = "verify_email"
+
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_tokens")
+    selector = models.CharField(max_length=32, unique=True)
+    verifier_hash = models.CharField(max_length=64)
+    binding = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "purpose"]),
+            models.Index(fields=["expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} token {self.pk} of {self.user_id}"
 
 
 class KeyStoreLock(models.Model):
