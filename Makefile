@@ -22,6 +22,8 @@ install: $(STAMP)
 
 # A local development server: SQLite under var/, a signing key created on first start.
 run: export DEBUG ?= true
+# Where the mailed reset/verification links point (printed by the console email backend).
+run: export AUTHFORT_FRONTEND_URL ?= http://localhost:3000
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py rotate_keys --if-none

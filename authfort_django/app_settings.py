@@ -34,6 +34,16 @@ DEFAULTS: dict[str, Any] = {
     "EXTRA_CLAIMS": None,
     "COOKIE": {},
     "THROTTLE_RATES": {},
+    # Account recovery and verification (see recovery.py). Links in mails are built from
+    # FRONTEND_URL only, never from the request's Host header; unset, no link is sent.
+    "FRONTEND_URL": None,
+    "PASSWORD_RESET_PATH": "/reset-password?token={token}",
+    "VERIFY_EMAIL_PATH": "/verify-email?token={token}",
+    "PASSWORD_RESET_TTL": 3600,
+    "EMAIL_VERIFICATION_TTL": 3 * 24 * 3600,
+    "REQUIRE_VERIFIED_EMAIL": False,
+    # False: no mail is sent; receivers of the *_requested signals deliver the link.
+    "SEND_ACCOUNT_EMAILS": True,
 }
 
 COOKIE_DEFAULTS: dict[str, Any] = {
@@ -54,6 +64,12 @@ THROTTLE_DEFAULTS: dict[str, str | None] = {
     "register": "10/hour",
     "refresh": "60/min",
     "introspect": "6000/min",
+    "password_reset": "10/hour",
+    "password_reset_email": "5/hour",
+    "password_reset_confirm": "30/hour",
+    "verify_email": "10/hour",
+    "verify_email_account": "5/hour",
+    "verify_email_confirm": "30/hour",
 }
 
 SUPPORTED_ALGORITHMS = ("RS256", "ES256", "EdDSA")

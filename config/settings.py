@@ -152,6 +152,13 @@ def _authfort_from_env() -> dict:
         "REGISTRATION_OPEN": env.bool,
         "DEFAULT_ROLES": env.list,
         "EXTRA_CLAIMS": env.str,
+        "FRONTEND_URL": env.str,
+        "PASSWORD_RESET_PATH": env.str,
+        "VERIFY_EMAIL_PATH": env.str,
+        "PASSWORD_RESET_TTL": env.int,
+        "EMAIL_VERIFICATION_TTL": env.int,
+        "REQUIRE_VERIFIED_EMAIL": env.bool,
+        "SEND_ACCOUNT_EMAILS": env.bool,
     }
     conf = {key: cast(f"AUTHFORT_{key}") for key, cast in typed.items() if f"AUTHFORT_{key}" in env}
     cookie_typed = {
@@ -173,12 +180,33 @@ def _authfort_from_env() -> dict:
         for scope in ("login", "login_account", "register", "refresh", "introspect")
         if f"AUTHFORT_THROTTLE_{scope.upper()}" in env
     }
+    recovery_scopes = (
+        "password_reset", "password_reset_email", "password_reset_confirm",
+        "verify_email", "verify_email_account", "verify_email_confirm",
+    )
+    rates.update(
+        (scope, env.str(f"AUTHFORT_THROTTLE_{scope.upper()}"))
+        for scope in recovery_scopes
+        if f"AUTHFORT_THROTTLE_{scope.upper()}" in env
+    )
     if rates:
         conf["THROTTLE_RATES"] = rates
     return conf
 
 
 AUTHFORT = _authfort_from_env()
+
+# Mail (password reset and email verification links). EMAIL_URL (e.g.
+# smtp+tls://user:password@mail.example.com:587) configures SMTP in one variable;
+# otherwise EMAIL_BACKEND, by default the console, so `make run` prints the links.
+if "EMAIL_URL" in env:
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+if "EMAIL_FILE_PATH" in env:
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="authfort@localhost")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ AUTHFORT = {
     "KEY_ENCRYPTION_KEYS": ["test-key-encryption-key-0123456789abcdef"],
     "RSA_KEY_SIZE": 2048,
     "INTROSPECTION_SECRETS": ["test-introspection-secret-0123456789"],
+    "FRONTEND_URL": "https://app.example.com",
 }
 
 # Notes every password and token that crosses the API, so the session can prove

@@ -1,0 +1,59 @@
+"""System checks of account recovery and verification (ids continue checks.py's list).
+
+    E008 PASSWORD_RESET_TTL / EMAIL_VERIFICATION_TTL not a positive integer,
+         or FRONTEND_URL set but not an http(s) URL, or a link path without {token}
+    W005 FRONTEND_URL unset: reset and verification requests answer 503
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.checks import CheckMessage, Error, Warning, register
+
+from .app_settings import DEFAULTS, authfort_settings
+
+
+@register()
+def check_recovery(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for name in ("PASSWORD_RESET_TTL", "EMAIL_VERIFICATION_TTL"):
+        value = getattr(authfort_settings, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            messages.append(
+                Error(
+                    f"AUTHFORT[{name!r}] is {value!r}; it must be a positive number of seconds.",
+                    hint=f"Set it to a positive integer (default {DEFAULTS[name]}).",
+                    id="authfort.E008",
+                )
+            )
+    for name in ("PASSWORD_RESET_PATH", "VERIFY_EMAIL_PATH"):
+        path = getattr(authfort_settings, name)
+        if not isinstance(path, str) or "{token}" not in path:
+            messages.append(
+                Error(
+                    f"AUTHFORT[{name!r}] is {path!r}; the link would not carry the token.",
+                    hint=f"Use a path with a {{token}} placeholder, e.g. {DEFAULTS[name]!r}.",
+                    id="authfort.E008",
+                )
+            )
+    frontend = authfort_settings.FRONTEND_URL
+    if not frontend:
+        messages.append(
+            Warning(
+                "AUTHFORT['FRONTEND_URL'] is not set: password reset and email verification links "
+                "cannot be built, so those requests answer 503 email_links_not_configured.",
+                hint="Set AUTHFORT_FRONTEND_URL to the address of the pages that open the links, "
+                "e.g. https://app.example.com (links are never built from the request's Host header).",
+                id="authfort.W005",
+            )
+        )
+    elif not isinstance(frontend, str) or not frontend.startswith(("https://", "http://")):
+        messages.append(
+            Error(
+                f"AUTHFORT['FRONTEND_URL'] is {frontend!r}, not an http(s) URL.",
+                hint="Set it to an absolute URL such as https://app.example.com.",
+                id="authfort.E008",
+            )
+        )
+    return messages
