@@ -16,3 +16,24 @@ refresh_token_reused = Signal()
 # A user was banned (deactivated, every session revoked, token_version bumped).
 # Arguments: sender (the User class), user, by (the acting admin user), request.
 user_banned = Signal()
+
+# Account recovery and verification (recovery.py). The *_requested signals carry the
+# raw single-use token and the link built from FRONTEND_URL: a receiver may deliver
+# them another way (SMS, a queue); set SEND_ACCOUNT_EMAILS to False to stop the
+# built-in mail. Never log `token` or `link`. They are sent only for an existing,
+# active account, right after the token is saved; a failing receiver is logged and
+# does not change the answer (which would tell who has an account).
+
+# Arguments: sender (the User class), user, token (raw), link, request.
+password_reset_requested = Signal()
+
+# The password was reset with a mailed token; every session and token of the user has ended.
+# Arguments: sender (the User class), user, request.
+password_reset_completed = Signal()
+
+# Arguments: sender (the User class), user, token (raw), link, request.
+email_verification_requested = Signal()
+
+# The user proved control of their address; `email_verified_at` is set.
+# Arguments: sender (the User class), user, request.
+email_verified = Signal()
