@@ -4,7 +4,7 @@ must sit at the host root."""
 from django.db import transaction
 from django.urls import path
 
-from .api import views, wellknown
+from .api import recovery_views, views, wellknown
 
 app_name = "authfort"
 
@@ -24,6 +24,14 @@ urlpatterns = [
     path("auth/users/<str:user_id>/roles/<str:role_name>", views.UserRoleView.as_view(), name="user-role"),
     path("auth/users/<str:user_id>/ban", views.BanView.as_view(), name="ban"),
     path("auth/users/<str:user_id>/unban", views.UnbanView.as_view(), name="unban"),
+    path("auth/password-reset", recovery_views.PasswordResetRequestView.as_view(), name="password-reset"),
+    path(
+        "auth/password-reset/confirm",
+        recovery_views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("auth/verify-email/request", recovery_views.VerifyEmailRequestView.as_view(), name="verify-email-request"),
+    path("auth/verify-email", recovery_views.VerifyEmailView.as_view(), name="verify-email"),
     path("auth/introspect", views.IntrospectView.as_view(), name="introspect"),
     path(".well-known/jwks.json", wellknown.jwks, name="jwks"),
     path(".well-known/oauth-authorization-server", wellknown.metadata, name="metadata"),

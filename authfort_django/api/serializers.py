@@ -124,3 +124,24 @@ def token_response(pair: TokenPair, *, include_refresh_token: bool = True) -> di
     if include_refresh_token:
         body["refresh_token"] = pair.refresh_token
     return body
+
+
+# Account recovery and verification (api/recovery_views.py).
+
+
+class EmailAddressSerializer(serializers.Serializer):
+    """`{email}` of a reset or verification request."""
+
+    email = serializers.EmailField(max_length=254)
+
+
+class AccountTokenSerializer(serializers.Serializer):
+    """`{token}` from a mailed link. Its shape is checked by the flow (400 `*_token_invalid`)."""
+
+    token = serializers.CharField(max_length=256, trim_whitespace=True)
+
+
+class PasswordResetConfirmSerializer(AccountTokenSerializer):
+    """`{token, new_password}`; the password validators run once the token names the user."""
+
+    new_password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, write_only=True, trim_whitespace=False)

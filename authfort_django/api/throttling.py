@@ -74,3 +74,40 @@ class PasswordChangeThrottle(LoginAccountThrottle):
         if not request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": f"user:{request.user.pk}"}
+
+
+# Account recovery and verification: per address like login, so mails to one inbox
+# stay few whoever asks, and per IP so one client cannot walk through many addresses.
+
+
+class PasswordResetIPThrottle(PerIPThrottle):
+    scope = "password_reset"
+
+
+class PasswordResetEmailThrottle(LoginAccountThrottle):
+    """Per address in the body, whether or not an account uses it (so a 429 reveals nothing)."""
+
+    scope = "password_reset_email"
+
+
+class PasswordResetConfirmThrottle(PerIPThrottle):
+    scope = "password_reset_confirm"
+
+
+class VerifyEmailIPThrottle(PerIPThrottle):
+    scope = "verify_email"
+
+
+class VerifyEmailAccountThrottle(LoginAccountThrottle):
+    """Per authenticated user, else per address in the body."""
+
+    scope = "verify_email_account"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        if request.user.is_authenticated:
+            return self.cache_format % {"scope": self.scope, "ident": f"user:{request.user.pk}"}
+        return super().get_cache_key(request, view)
+
+
+class VerifyEmailConfirmThrottle(PerIPThrottle):
+    scope = "verify_email_confirm"
