@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from . import audit, exceptions, sessions, tokens
 from .app_settings import authfort_settings
 from .models import AuthEvent, Role, User
+from .recovery_errors import EmailNotVerified
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,10 @@ def login(*, email: str, password: str, request: HttpRequest | None = None) -> T
             reason="inactive" if known is not None and not known.is_active else "credentials",
         )
         raise exceptions.InvalidCredentials()
+    if authfort_settings.REQUIRE_VERIFIED_EMAIL and user.email_verified_at is None:
+        # Only after the right password: the 403 tells nothing to someone guessing.
+        audit.record(AuthEvent.Type.LOGIN_FAILED, user=user, request=request, reason="email_not_verified")
+        raise EmailNotVerified()
     grant = sessions.start_session(user, request)
     audit.record(AuthEvent.Type.LOGIN_SUCCEEDED, user=user, session=grant.session, request=request)
     return issue_pair(user, grant)

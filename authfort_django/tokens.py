@@ -23,7 +23,7 @@ logger = logging.getLogger("authfort.tokens")
 
 # Claims the server sets itself; the EXTRA_CLAIMS hook may not replace them.
 RESERVED_CLAIMS = frozenset(
-    {"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "sid", "roles", "ver", "email"}
+    {"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "sid", "roles", "ver", "email", "email_verified"}
 )
 
 
@@ -47,6 +47,7 @@ def access_token_claims(
         "roles": roles if roles is not None else user.role_names(),
         "ver": user.token_version,
         "email": user.email,
+        "email_verified": user.email_verified_at is not None,
     }
     if authfort_settings.AUDIENCE:
         claims["aud"] = authfort_settings.AUDIENCE

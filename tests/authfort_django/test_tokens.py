@@ -37,7 +37,7 @@ def test_claims_follow_the_rfc_9068_profile():
     token = issue_access_token(user).token
 
     claims = jwt.decode(token, _public_key(_header(token)["kid"]), algorithms=["RS256"], audience="authfort-tests")
-    assert set(claims) == {"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "roles", "ver", "email"}
+    assert set(claims) == {"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "roles", "ver", "email", "email_verified"}
     assert claims["iss"] == "http://testserver"
     assert claims["sub"] == str(user.pk)
     assert claims["aud"] == "authfort-tests"
