@@ -133,3 +133,28 @@ def test_every_check_is_registered_with_django() -> None:
 
 def example_hook(user, session):  # an importable EXTRA_CLAIMS target
     return {}
+
+
+# Account recovery (authfort_django/recovery_checks.py).
+
+
+def test_w005_no_frontend_url(authfort) -> None:
+    authfort(FRONTEND_URL=None)
+    message = only("authfort.W005")
+    assert isinstance(message, Warning)
+    assert "AUTHFORT_FRONTEND_URL" in message.hint
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"PASSWORD_RESET_TTL": 0},
+        {"EMAIL_VERIFICATION_TTL": "3600"},
+        {"PASSWORD_RESET_PATH": "/reset"},
+        {"FRONTEND_URL": "app.example.com"},
+    ],
+    ids=["reset-ttl", "verification-ttl", "path-without-token", "frontend-not-a-url"],
+)
+def test_e008_recovery_settings(authfort, values) -> None:
+    authfort(**values)
+    assert isinstance(only("authfort.E008"), Error)
