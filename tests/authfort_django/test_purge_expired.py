@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from authfort_django import sessions
-from authfort_django.models import AuthEvent, RefreshToken, Session
+from authfort_django.models import AccountToken, AuthEvent, RefreshToken, Session
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def test_purge_deletes_expired_and_idle_sessions_with_their_tokens(user):
 
     output = _purge("--batch-size", "1")
 
-    assert output.strip() == "Deleted 2 expired sessions and 5 refresh tokens."
+    assert output.splitlines()[0] == "Deleted 2 expired sessions and 5 refresh tokens."
     assert set(Session.objects.values_list("pk", flat=True)) == {live.pk, revoked.pk}
     assert RefreshToken.objects.filter(session=live).count() == 2  # the used one is kept for reuse detection
 
@@ -68,9 +68,23 @@ def test_a_purged_sessions_refresh_token_is_unknown(api_client, user):
 
 
 def test_nothing_to_purge_says_so(db):
-    assert _purge().strip() == "Deleted 0 expired sessions and 0 refresh tokens."
+    assert _purge().splitlines()[0] == "Deleted 0 expired sessions and 0 refresh tokens."
 
 
 def test_a_batch_size_must_be_positive(db):
     with pytest.raises(CommandError, match="--batch-size"):
         _purge("--batch-size", "0")
+
+
+def test_mailed_account_tokens_are_deleted_a_week_after_they_expire(user):
+    from authfort_django import account_tokens
+
+    now = timezone.now()
+    stale = account_tokens.issue(user, "password_reset", ttl=3600, now=now - timedelta(days=8)).record
+    recent = account_tokens.issue(user, "verify_email", ttl=3600, now=now - timedelta(days=2)).record
+
+    output = _purge()
+
+    assert "Deleted 1 password-reset and email-verification tokens" in output.splitlines()[1]
+    assert not AccountToken.objects.filter(pk=stale.pk).exists()
+    assert AccountToken.objects.filter(pk=recent.pk).exists()

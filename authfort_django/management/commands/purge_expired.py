@@ -1,4 +1,5 @@
-"""`manage.py purge_expired`: delete expired sessions and their refresh tokens (cron it daily)."""
+"""`manage.py purge_expired`: delete expired sessions and their refresh tokens, and mailed
+account tokens a week past expiry (cron it daily)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from authfort_django import account_tokens
 from authfort_django.sessions import purge_expired
 
 
@@ -30,3 +32,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Deleted {result.sessions} expired sessions and {result.refresh_tokens} refresh tokens."
         )
+        tokens = account_tokens.purge_expired()
+        self.stdout.write(f"Deleted {tokens} password-reset and email-verification tokens expired over a week ago.")
