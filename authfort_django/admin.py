@@ -45,7 +45,7 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("token_version", "last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("name",)}),
+        ("Profile", {"fields": ("name", "email_verified_at")}),
         ("Roles (the roles claim of access tokens)", {"fields": ("roles",)}),
         (
             "Permissions",

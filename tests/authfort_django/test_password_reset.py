@@ -380,3 +380,42 @@ def test_the_mail_templates_can_be_overridden_by_the_project(api_client, mailout
     assert message.subject == f"Acme: new password for {user.email}"
     assert message.body.startswith(f"Go to {FRONTEND_URL}/reset-password?token=")
     assert "Reset your password" in message.alternatives[0][0]  # the HTML part was not overridden
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_confirmations_of_one_token_let_exactly_one_win():
+    """Real concurrent connections: the row lock makes every other attempt see the token used."""
+    import threading
+
+    from django.core import mail
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    user = UserFactory()
+    mail.outbox = []
+    _request(APIClient(), user.email)
+    token = token_in(the_mail_to(mail.outbox, user.email))
+    count = 6
+    barrier = threading.Barrier(count)
+    answers: list[tuple[int, str | None]] = []
+    lock = threading.Lock()
+
+    def attempt(n: int) -> None:
+        try:
+            barrier.wait()
+            response = _confirm(APIClient(), token, f"concurrent passphrase {n} xyz")
+            with lock:
+                answers.append((response.status_code, None if response.status_code == 204 else response.json()["code"]))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(answers) == count
+    assert [status for status, _ in answers].count(204) == 1
+    assert {code for status, code in answers if status != 204} == {"reset_token_used"}
