@@ -47,15 +47,27 @@ def _active_user(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip(), is_active=True).first()
 
 
-def _deliver(signal, kind: account_mail.MailKind, user: User, issued, request: HttpRequest | None) -> bool:
-    """Hand the token to signal receivers and (unless turned off) mail it; True when mailed."""
-    link = account_mail.link(kind, issued.raw)
-    for receiver, result in signal.send_robust(sender=User, user=user, token=issued.raw, link=link, request=request):
+def _deliver(signal, kind: account_mail.MailKind, user: User, raw_token: str, request: HttpRequest | None) -> None:
+    """Hand the token to signal receivers and (unless turned off) mail it.
+
+    Failures are logged (account_mail, here) and change nothing in the answer.
+    """
+    link = account_mail.link(kind, raw_token)
+    for receiver, result in signal.send_robust(sender=User, user=user, token=raw_token, link=link, request=request):
         if isinstance(result, Exception):
             logger.error("a %s receiver failed: %s %s", kind.templates, receiver, type(result).__name__)
-    if not authfort_settings.SEND_ACCOUNT_EMAILS:
-        return False
-    return account_mail.send(kind, user, link)
+    if authfort_settings.SEND_ACCOUNT_EMAILS:
+        account_mail.send(kind, user, link)
+
+
+def _same_work_as_a_mail(kind: account_mail.MailKind, email: str) -> None:
+    """For an address without an account: the cheap steps of a real request (a token drawn,
+    a binding computed, the mail rendered), nothing stored or sent, so the answer time
+    differs only by the database write and the delivery."""
+    stand_in = User(email=email)
+    account_tokens.binding(Purpose.PASSWORD_RESET, stand_in)
+    _, _, raw = account_tokens.new_raw_token()
+    account_mail.render(kind, stand_in, account_mail.link(kind, raw))
 
 
 def request_password_reset(*, email: str, request: HttpRequest | None = None) -> None:
@@ -63,14 +75,14 @@ def request_password_reset(*, email: str, request: HttpRequest | None = None) ->
     account_mail.frontend_url()  # refuse before the lookup: the refusal is the same for everyone
     user = _active_user(email)
     if user is None:
-        # The same cheap steps as for a real account (a token drawn and hashed), nothing stored or sent.
-        account_tokens.binding(Purpose.PASSWORD_RESET, User(email=email))
-        account_tokens.new_raw_token()
+        _same_work_as_a_mail(account_mail.PASSWORD_RESET, email)
         audit.record(AuthEvent.Type.PASSWORD_RESET_REQUESTED, request=request, account="none")
         return
-    issued = account_tokens.issue(user, Purpose.PASSWORD_RESET, ttl=authfort_settings.PASSWORD_RESET_TTL)
-    mailed = _deliver(password_reset_requested, account_mail.PASSWORD_RESET, user, issued, request)
-    audit.record(AuthEvent.Type.PASSWORD_RESET_REQUESTED, user=user, request=request, account="active", mailed=mailed)
+    # One transaction (one commit), like the single audit write of the unknown case.
+    with transaction.atomic():
+        issued = account_tokens.issue(user, Purpose.PASSWORD_RESET, ttl=authfort_settings.PASSWORD_RESET_TTL)
+        audit.record(AuthEvent.Type.PASSWORD_RESET_REQUESTED, user=user, request=request, account="active")
+    _deliver(password_reset_requested, account_mail.PASSWORD_RESET, user, issued.raw, request)
 
 
 def confirm_password_reset(*, token: object, new_password: str, request: HttpRequest | None = None) -> User:
@@ -118,15 +130,13 @@ def request_email_verification(
         if target is not None and target.email_verified_at is not None:
             target = None
     if target is None:
-        account_tokens.binding(Purpose.VERIFY_EMAIL, User(email=email or ""))
-        account_tokens.new_raw_token()
+        _same_work_as_a_mail(account_mail.VERIFY_EMAIL, email or "")
         audit.record(AuthEvent.Type.EMAIL_VERIFICATION_REQUESTED, request=request, account="none")
         return
-    issued = account_tokens.issue(target, Purpose.VERIFY_EMAIL, ttl=authfort_settings.EMAIL_VERIFICATION_TTL)
-    mailed = _deliver(email_verification_requested, account_mail.VERIFY_EMAIL, target, issued, request)
-    audit.record(
-        AuthEvent.Type.EMAIL_VERIFICATION_REQUESTED, user=target, request=request, account="active", mailed=mailed
-    )
+    with transaction.atomic():
+        issued = account_tokens.issue(target, Purpose.VERIFY_EMAIL, ttl=authfort_settings.EMAIL_VERIFICATION_TTL)
+        audit.record(AuthEvent.Type.EMAIL_VERIFICATION_REQUESTED, user=target, request=request, account="active")
+    _deliver(email_verification_requested, account_mail.VERIFY_EMAIL, target, issued.raw, request)
 
 
 def verify_email(*, token: object, request: HttpRequest | None = None) -> User:

@@ -252,7 +252,7 @@ def test_each_step_is_audited_and_signalled(
         AuthEvent.objects.filter(type__startswith="email_").order_by("created_at", "pk").values_list("type", "detail")
     )
     assert types == [
-        ("email_verification_requested", {"account": "active", "mailed": True}),
+        ("email_verification_requested", {"account": "active"}),
         ("email_verification_failed", {"reason": "invalid"}),
         ("email_verified", {}),
     ]
