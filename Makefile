@@ -39,6 +39,7 @@ test: install
 bench: install
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/server.py
+	$(BIN)/python bench/recovery.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,81 @@
+"""Password-reset request latency: an address with an account against one without, side by side.
+
+Both answer 202 with the same body; this shows how far the answer *time* still
+differs (the known address also stores a token and writes a mail). Requests
+alternate known/unknown against one real gunicorn process whose mail goes to
+the file backend (a fast local delivery, like a queueing backend in production).
+
+    .venv/bin/python bench/recovery.py [--rounds 60]
+
+Uses SQLite in a temporary directory unless DATABASE_URL names PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers.live_server import LiveAuthServer  # noqa: E402
+
+SCOPES = ("PASSWORD_RESET", "PASSWORD_RESET_EMAIL", "PASSWORD_RESET_CONFIRM")
+
+
+def reset_request(port: int, email: str) -> tuple[int, bytes, float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        started = time.perf_counter()
+        conn.request("POST", "/auth/password-reset", body=json.dumps({"email": email}),
+                     headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, body, time.perf_counter() - started
+    finally:
+        conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        mail_dir = Path(tmp) / "mail"
+        mail_dir.mkdir()
+        env = {f"AUTHFORT_THROTTLE_{scope}": "1000000/min" for scope in SCOPES}
+        env.update(
+            EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+            EMAIL_FILE_PATH=str(mail_dir),
+            AUTHFORT_FRONTEND_URL="https://app.example.com",
+        )
+        with LiveAuthServer(Path(tmp) / "server", workers=1, env=env) as server:
+            email = server.register()["email"]
+            timings: dict[str, list[float]] = {"known": [], "unknown": []}
+            bodies = set()
+            for _ in range(3):  # warm up both paths
+                reset_request(server.port, email)
+                reset_request(server.port, "nobody-here@example.com")
+            for n in range(args.rounds):
+                for case, address in (("known", email), ("unknown", f"nobody-{n}@example.com")):
+                    status, body, seconds = reset_request(server.port, address)
+                    assert status == 202, (status, body)
+                    bodies.add(body)
+                    timings[case].append(seconds)
+    known = statistics.median(timings["known"]) * 1000
+    unknown = statistics.median(timings["unknown"]) * 1000
+    print(f"password-reset request, {args.rounds} rounds alternating, 1 gunicorn worker, file email backend")
+    print(f"  distinct response bodies:  {len(bodies)}")
+    print(f"  known address   median {known:7.2f} ms")
+    print(f"  unknown address median {unknown:7.2f} ms")
+    print(f"  known / unknown        {known / unknown:7.2f}x")
+
+
+if __name__ == "__main__":
+    main()
