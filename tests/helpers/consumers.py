@@ -59,6 +59,8 @@ def gunicorn_command(app: str, workers: int = 2) -> list[str]:
         "--preload",
         "--access-logfile", "-",
         "--graceful-timeout", "2",
+        # gunicorn's control socket is one path per user: parallel test servers would share it.
+        "--no-control-socket",
     ]
 
 
