@@ -5,7 +5,8 @@ Docker image's working directory); command-line options override it. Every value
 comes from the environment so one image serves every deployment:
 
     GUNICORN_BIND      address to listen on (default 127.0.0.1:8000; the image sets 0.0.0.0:8000)
-    GUNICORN_WORKERS   worker processes; falls back to WEB_CONCURRENCY, then 2 x cores + 1
+    GUNICORN_WORKERS   worker processes; falls back to WEB_CONCURRENCY, then 2. Each holds a
+                       database connection; about 2 x cores + 1 per host is the usual size
     GUNICORN_TIMEOUT   seconds before a silent worker is restarted (default 30)
 
 Workers share nothing in memory: keys and sessions are in the database,
@@ -13,7 +14,6 @@ throttle counters in Redis (REDIS_URL), so any number of workers and hosts may
 serve side by side.
 """
 
-import multiprocessing
 import os
 
 
@@ -28,7 +28,7 @@ def _int(name: str, default: int) -> int:
 
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+workers = _int("GUNICORN_WORKERS", _int("WEB_CONCURRENCY", 2))
 timeout = _int("GUNICORN_TIMEOUT", 30)
 
 # Access log on stdout. The format leaves out what could carry a secret: the
