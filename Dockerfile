@@ -1,4 +1,4 @@
-# The reference deployment: gunicorn serving config.wsgi.
+# The reference deployment: gunicorn serving config.wsgi, configured by gunicorn.conf.py.
 # Configure with environment variables (see README "Configuration"); at least
 # SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, AUTHFORT_ISSUER and
 # AUTHFORT_KEY_ENCRYPTION_KEYS in production.
@@ -7,7 +7,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    GUNICORN_BIND=0.0.0.0:8000
 
 WORKDIR /app
 RUN useradd --create-home --uid 10001 --user-group authfort
@@ -16,7 +17,7 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 COPY verifier_client ./verifier_client
-COPY pyproject.toml README.md manage.py ./
+COPY pyproject.toml README.md manage.py gunicorn.conf.py ./
 COPY authfort_django ./authfort_django
 COPY config ./config
 COPY docker/entrypoint.sh /usr/local/bin/authfort-entrypoint
@@ -30,4 +31,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "/usr/local/bin/authfort-healthcheck"]
 ENTRYPOINT ["authfort-entrypoint"]
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn.conf.py (read from /app): GUNICORN_WORKERS or WEB_CONCURRENCY, access log without query strings.
+CMD ["gunicorn", "config.wsgi:application"]

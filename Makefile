@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench clean
+.PHONY: install run test e2e bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Only the end-to-end suite: real server and consumer processes over HTTP (make test runs it too).
+e2e: install
+	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/verify.py

@@ -1,15 +1,20 @@
 """The notifications API: an authfort consumer in Flask.
 
-Configured from the environment, with the same names as the orders example:
+Configured from the environment, with the same names as the orders example
+(examples/README.md has the table):
 
-    AUTHFORT_URL             base URL of the auth server; also the issuer its tokens name
-    NOTIFICATIONS_AUDIENCE   the `aud` this service accepts (the server's AUTHFORT_AUDIENCE)
-    INTROSPECTION_SECRET     one of the server's AUTHFORT_INTROSPECTION_SECRETS, for /urgent
-    INTROSPECTION_CACHE_TTL  optional: seconds a live answer is reused (library default: 10)
-    ALLOW_INSECURE_HTTP      optional: "true" to reach a non-loopback auth server over plain
-                             http, e.g. inside a private docker network; loopback needs nothing
+    AUTH_JWKS_URL               the auth server's /.well-known/jwks.json
+    AUTH_ISSUER                 the `iss` its tokens carry (the server's AUTHFORT_ISSUER)
+    AUTH_AUDIENCE               the `aud` this service accepts (the server's AUTHFORT_AUDIENCE)
+    AUTH_INTROSPECTION_URL      optional here: the server's /auth/introspect, so that
+    AUTH_INTROSPECTION_SECRET   `@auth.active_required` works when a view needs a live check
 
-Serve it with `gunicorn app:app` from this directory.
+and the optional AUTH_JWKS_CACHE_TTL, AUTH_JWKS_MAX_STALE, AUTH_INTROSPECTION_CACHE_TTL,
+AUTH_COOKIE_NAME and AUTH_ALLOW_INSECURE_HTTP (see orders_service/settings.py).
+
+Serve it with `gunicorn app:app --preload` from this directory. The notifications
+are demo data held in code: the point of this example is the auth wiring, and
+nothing here touches a database.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask, request
+from verifier_client import JWKSClient
 from verifier_client.flask import JWKSAuth, current_claims
 
 
@@ -28,50 +34,76 @@ def _env(name: str) -> str:
     return value
 
 
-AUTHFORT_URL = _env("AUTHFORT_URL").rstrip("/")
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _seconds(name: str) -> float | None:
+    """An optional number of seconds; a value that is not one stops the service with its name."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a number of seconds, got {raw!r}.") from None
+    if value < 0:
+        raise RuntimeError(f"{name} must not be negative, got {raw!r}.")
+    return value
+
 
 app = Flask(__name__)
 app.config.update(
-    VERIFIER_CLIENT_JWKS_URL=f"{AUTHFORT_URL}/.well-known/jwks.json",
-    VERIFIER_CLIENT_ISSUER=AUTHFORT_URL,
-    VERIFIER_CLIENT_AUDIENCE=_env("NOTIFICATIONS_AUDIENCE"),
-    VERIFIER_CLIENT_INTROSPECTION_URL=f"{AUTHFORT_URL}/auth/introspect",
-    VERIFIER_CLIENT_INTROSPECTION_SECRET=_env("INTROSPECTION_SECRET"),
-    VERIFIER_CLIENT_ALLOW_INSECURE_HTTP=os.environ.get("ALLOW_INSECURE_HTTP", "").lower() in ("1", "true", "yes"),
+    VERIFIER_CLIENT_JWKS_URL=_env("AUTH_JWKS_URL"),
+    VERIFIER_CLIENT_ISSUER=_env("AUTH_ISSUER"),
+    VERIFIER_CLIENT_AUDIENCE=_env("AUTH_AUDIENCE"),
+    VERIFIER_CLIENT_ALLOW_INSECURE_HTTP=_flag("AUTH_ALLOW_INSECURE_HTTP"),
 )
-if os.environ.get("INTROSPECTION_CACHE_TTL"):
-    # How long a revoked token may still reach /urgent; 0 asks the server every time.
-    app.config["VERIFIER_CLIENT_INTROSPECTION_CACHE_TTL"] = float(os.environ["INTROSPECTION_CACHE_TTL"])
+if os.environ.get("AUTH_INTROSPECTION_URL") or os.environ.get("AUTH_INTROSPECTION_SECRET"):
+    # Both or neither: a URL without its secret would fail every live check.
+    app.config["VERIFIER_CLIENT_INTROSPECTION_URL"] = _env("AUTH_INTROSPECTION_URL")
+    app.config["VERIFIER_CLIENT_INTROSPECTION_SECRET"] = _env("AUTH_INTROSPECTION_SECRET")
+for _variable, _key in (
+    ("AUTH_JWKS_CACHE_TTL", "CACHE_TTL"),
+    ("AUTH_JWKS_MAX_STALE", "MAX_STALE"),
+    ("AUTH_INTROSPECTION_CACHE_TTL", "INTROSPECTION_CACHE_TTL"),
+):
+    _value = _seconds(_variable)
+    if _value is not None:
+        app.config[f"VERIFIER_CLIENT_{_key}"] = _value
+if os.environ.get("AUTH_COOKIE_NAME"):
+    app.config["VERIFIER_CLIENT_COOKIE_NAME"] = os.environ["AUTH_COOKIE_NAME"]
+
 auth = JWKSAuth(app)
 
+# Fetch the signing keys now rather than on the first request (see the orders
+# example's wsgi.py): with `gunicorn --preload` every worker starts with them.
+_key_set = app.extensions["verifier_client"].verifier.key_set
+if isinstance(_key_set, JWKSClient):
+    _key_set.refresh()
 
-@app.get("/health")
-def health() -> dict:
-    """200 while the process serves; public."""
+_UNREAD = [{"id": 1, "text": "Your order 1001 has shipped."}]
+
+
+@app.get("/api/ping")
+def ping() -> dict:
+    """200 while the process serves; public, for health checks."""
     return {"status": "ok"}
 
 
-@app.get("/inbox")
+@app.get("/api/unread")
 @auth.required
-def inbox() -> dict:
-    """The caller's messages, for any valid token: checked locally, no call to the auth server."""
-    return {
-        "sub": current_claims.sub,
-        "email": current_claims.get("email"),
-        "messages": [{"id": 1, "text": "Your order 1001 has shipped."}],
-    }
+def unread() -> dict:
+    """The caller's unread notifications, for any valid token: checked locally."""
+    return {"user": current_claims.sub, "unread": _UNREAD}
 
 
-@app.post("/broadcast")
+@app.post("/api/notifications")
 @auth.roles_required("admin")
-def broadcast() -> tuple[dict, int]:
-    """Send a message to everyone: tokens with the `admin` role only (403 otherwise)."""
-    message = (request.get_json(silent=True) or {}).get("message", "")
-    return {"queued": True, "message": message, "by": current_claims.sub}, 202
-
-
-@app.post("/urgent")
-@auth.active_required
-def urgent() -> tuple[dict, int]:
-    """Page the on-call engineer: the auth server must confirm, live, that the token is not revoked."""
-    return {"paged": True, "by": current_claims.sub}, 202
+def send_notification() -> tuple[dict, int]:
+    """Send a notification to everyone: tokens with the `admin` role only (403 otherwise)."""
+    payload = request.get_json(silent=True)
+    text = payload.get("text") if isinstance(payload, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        return {"detail": 'Send a JSON body {"text": "..."} with the notification text.', "code": "invalid"}, 400
+    return {"queued": True, "text": text, "by": current_claims.sub}, 202

@@ -145,3 +145,14 @@ def test_the_server_log_holds_no_password_or_token(auth_server):
                    account["refresh_token"]):
         assert secret not in log
     assert json.dumps(account["password"]) not in log
+
+
+def test_the_access_log_leaves_out_query_strings_referrers_and_basic_auth_names(auth_server):
+    """gunicorn.conf.py's format: a token someone put in a URL never reaches the log."""
+    marker = "querysecret-" + "x7Q2pLm9"
+    auth_server.get(f"/health?token={marker}", headers={"Referer": f"https://app.example/?code={marker}-ref"},
+                    auth=(f"{marker}-user", "pw"))
+
+    log = auth_server.log_text()
+    assert '"GET /health HTTP/1.1" 200' in log
+    assert marker not in log

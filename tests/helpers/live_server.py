@@ -125,6 +125,14 @@ class LiveAuthServer:
         self._service.stop()
         self._db.drop()
 
+    def stop_process(self) -> None:
+        """Stop serving (an outage) but keep the database, so `start_process` resumes where it stopped."""
+        self._service.stop()
+
+    def start_process(self, timeout: float = 60.0) -> None:
+        """Serve again on the same port after `stop_process`."""
+        self._service.start(timeout)
+
     def __enter__(self) -> LiveAuthServer:
         return self.start()
 

@@ -2,9 +2,10 @@
 
     service = ServiceProcess(
         "orders", [sys.executable, "-m", "gunicorn", "orders_service.wsgi", "--bind", "127.0.0.1:{port}"],
-        cwd=REPO_ROOT / "examples" / "orders_service", env={"AUTHFORT_URL": ...}, workdir=tmp_path,
+        cwd=REPO_ROOT / "examples" / "orders_service", env={"AUTH_JWKS_URL": ...}, workdir=tmp_path,
+        health_path="/api/ping",
     ).start()
-    requests.get(f"{service.url}/orders", ...)
+    requests.get(f"{service.url}/api/orders", ...)
     service.stop()
 
 The child sees only the variables it is given (plus PATH), never the test

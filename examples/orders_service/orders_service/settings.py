@@ -1,15 +1,27 @@
 """Settings of the orders example: a DRF service that trusts authfort access tokens.
 
-Everything comes from the environment:
+Everything comes from the environment (examples/README.md has the table):
 
-    AUTHFORT_URL             base URL of the auth server; also the issuer its tokens name
-    ORDERS_AUDIENCE          the `aud` this service accepts (the server's AUTHFORT_AUDIENCE)
-    INTROSPECTION_SECRET     one of the server's AUTHFORT_INTROSPECTION_SECRETS, for IsTokenActive
-    SECRET_KEY               Django's; nothing here signs with it, but Django requires one
-    ALLOWED_HOSTS            comma-separated (default "127.0.0.1,localhost")
-    INTROSPECTION_CACHE_TTL  optional: seconds a live answer is reused (library default: 10)
-    ALLOW_INSECURE_HTTP      optional: "true" to reach a non-loopback auth server over plain
-                             http, e.g. inside a private docker network; loopback needs nothing
+    AUTH_JWKS_URL               the auth server's /.well-known/jwks.json
+    AUTH_ISSUER                 the `iss` its tokens carry (the server's AUTHFORT_ISSUER)
+    AUTH_AUDIENCE               the `aud` this service accepts (the server's AUTHFORT_AUDIENCE)
+    AUTH_INTROSPECTION_URL      the server's /auth/introspect, for IsTokenActive (refund)
+    AUTH_INTROSPECTION_SECRET   one of the server's AUTHFORT_INTROSPECTION_SECRETS
+    SECRET_KEY                  Django's; nothing here signs with it, but Django requires one
+    DEBUG                       "true" for tracebacks in development (default false)
+    ALLOWED_HOSTS               comma-separated (default "127.0.0.1,localhost")
+
+Optional tuning, same names in the Flask example:
+
+    AUTH_JWKS_CACHE_TTL           seconds keys are cached when the server sends no max-age
+    AUTH_JWKS_MAX_STALE           seconds the last keys stay trusted while the server is unreachable
+                                  (library default 3600); after that every request is a 401
+                                  `key_set_unavailable` until the server answers again
+    AUTH_INTROSPECTION_CACHE_TTL  seconds a live answer is reused (library default 10; 0 = ask every time)
+    AUTH_COOKIE_NAME              also accept the token from this cookie (the server's cookie mode
+                                  names it `access_token`); unsafe methods then need X-CSRF-Token
+    AUTH_ALLOW_INSECURE_HTTP      "true" to reach a non-loopback auth server over plain http, e.g.
+                                  inside a private docker network; loopback needs nothing
 
 There is no database: the caller is a `TokenUser` built from the verified token.
 """
@@ -29,11 +41,27 @@ def _env(name: str, default: str | None = None) -> str:
     return value
 
 
-AUTHFORT_URL = _env("AUTHFORT_URL").rstrip("/")
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _seconds(name: str) -> float | None:
+    """An optional number of seconds; a value that is not one stops the service with its name."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, got {raw!r}.") from None
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must not be negative, got {raw!r}.")
+    return value
+
 
 SECRET_KEY = _env("SECRET_KEY")
-DEBUG = False
-ALLOWED_HOSTS = [host.strip() for host in _env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
+DEBUG = _flag("DEBUG")
+ALLOWED_HOSTS = [host.strip() for host in _env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if host.strip()]
 
 ROOT_URLCONF = "orders_service.urls"
 WSGI_APPLICATION = "orders_service.wsgi.application"
@@ -49,16 +77,24 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # django.contrib.auth (and its AnonymousUser) is not installed: no database to back it.
     "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "orders_service.exceptions.exception_handler",
 }
 
 VERIFIER_CLIENT = {
-    "JWKS_URL": f"{AUTHFORT_URL}/.well-known/jwks.json",
-    "ISSUER": AUTHFORT_URL,
-    "AUDIENCE": _env("ORDERS_AUDIENCE"),
-    "INTROSPECTION_URL": f"{AUTHFORT_URL}/auth/introspect",
-    "INTROSPECTION_SECRET": _env("INTROSPECTION_SECRET"),
-    "ALLOW_INSECURE_HTTP": os.environ.get("ALLOW_INSECURE_HTTP", "").lower() in ("1", "true", "yes"),
+    "JWKS_URL": _env("AUTH_JWKS_URL"),
+    "ISSUER": _env("AUTH_ISSUER"),
+    "AUDIENCE": _env("AUTH_AUDIENCE"),
+    "INTROSPECTION_URL": _env("AUTH_INTROSPECTION_URL"),
+    "INTROSPECTION_SECRET": _env("AUTH_INTROSPECTION_SECRET"),
+    "ALLOW_INSECURE_HTTP": _flag("AUTH_ALLOW_INSECURE_HTTP"),
 }
-if os.environ.get("INTROSPECTION_CACHE_TTL"):
-    # How long a revoked token may still pass IsTokenActive; 0 asks the server every time.
-    VERIFIER_CLIENT["INTROSPECTION_CACHE_TTL"] = float(os.environ["INTROSPECTION_CACHE_TTL"])
+for _variable, _key in (
+    ("AUTH_JWKS_CACHE_TTL", "CACHE_TTL"),
+    ("AUTH_JWKS_MAX_STALE", "MAX_STALE"),
+    ("AUTH_INTROSPECTION_CACHE_TTL", "INTROSPECTION_CACHE_TTL"),
+):
+    _value = _seconds(_variable)
+    if _value is not None:
+        VERIFIER_CLIENT[_key] = _value
+if os.environ.get("AUTH_COOKIE_NAME"):
+    VERIFIER_CLIENT["COOKIE_NAME"] = os.environ["AUTH_COOKIE_NAME"]

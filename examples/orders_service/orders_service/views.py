@@ -1,46 +1,65 @@
 """The orders API: an authfort consumer in Django REST framework.
 
 Authentication (`JWKSAuthentication`) and the default permission (signed in) come
-from `settings.REST_FRAMEWORK`; a view names only what is special about it.
+from `settings.REST_FRAMEWORK`; a view names only what is special about it. The
+orders are demo data held in code: the point of this example is the auth wiring,
+and no endpoint touches a database.
 """
 
 from __future__ import annotations
 
-from rest_framework.decorators import (
-    api_view,
-    authentication_classes,
-    permission_classes,
-)
-from rest_framework.permissions import AllowAny
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from verifier_client.drf import IsTokenActive, require_roles
 
-_ORDERS = [
-    {"id": 1001, "item": "Mechanical keyboard", "total": "89.00"},
-    {"id": 1002, "item": "USB-C cable", "total": "9.50"},
-]
+_ORDERS = {
+    1001: {"id": 1001, "item": "Mechanical keyboard", "total": "89.00"},
+    1002: {"id": 1002, "item": "USB-C cable", "total": "9.50"},
+}
+
+
+def _order(order_id: int) -> dict:
+    try:
+        return _ORDERS[order_id]
+    except KeyError:
+        raise NotFound(f"There is no order {order_id}; GET /api/orders lists yours.") from None
 
 
 @api_view(["GET"])
-@authentication_classes([])  # a probe must get its answer whatever header it sends
+@authentication_classes([])  # a probe gets its answer whatever header it sends
 @permission_classes([AllowAny])
-def health(request: Request) -> Response:
-    """200 while the process serves; public."""
+def ping(request: Request) -> Response:
+    """200 while the process serves; public, no token read, no database."""
     return Response({"status": "ok"})
+
+
+@api_view(["GET"])
+def whoami(request: Request) -> Response:
+    """The claims of the caller's token, verified locally (no call to the auth server)."""
+    return Response(dict(request.auth.raw))
 
 
 @api_view(["GET"])
 def list_orders(request: Request) -> Response:
     """The caller's orders, for any valid token: checked locally, no call to the auth server."""
-    user = request.user  # a TokenUser: sub, email and roles straight from the token
-    return Response({"sub": user.id, "email": user.email, "orders": _ORDERS})
+    return Response({"user": request.user.id, "orders": list(_ORDERS.values())})
+
+
+@api_view(["DELETE"])
+@permission_classes([require_roles("admin")])
+def delete_order(request: Request, order_id: int) -> Response:
+    """Delete an order: tokens with the `admin` role only (403 otherwise)."""
+    _order(order_id)
+    return Response(status=204)
 
 
 @api_view(["POST"])
-# The role is checked first (local, free); only then is the auth server asked
-# whether the token was revoked since it was issued (logout, ban, role change).
-@permission_classes([require_roles("support"), IsTokenActive])
+# IsAuthenticated first (local, free); only then is the auth server asked whether
+# the token was revoked since it was issued (logout, ban, password change).
+@permission_classes([IsAuthenticated, IsTokenActive])
 def refund(request: Request, order_id: int) -> Response:
-    """Refund an order: needs the `support` role and a token the auth server confirms is still active."""
-    return Response({"order": order_id, "status": "refunded", "by": request.user.id})
+    """Refund an order: the auth server must confirm, live, that the token is still active."""
+    return Response({"order": _order(order_id)["id"], "status": "refunded", "by": request.user.id})
