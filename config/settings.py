@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from authfort_django.logging_json import logging_config as authfort_logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's log lines carry the request id.
+    "authfort_django.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -180,11 +184,9 @@ def _authfort_from_env() -> dict:
 
 AUTHFORT = _authfort_from_env()
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# One JSON object per line (LOG_FORMAT=json, the default unless DEBUG) or readable
+# console lines (LOG_FORMAT=console); both with request ids and secrets redacted.
+LOGGING = authfort_logging_config(
+    level=env.str("LOG_LEVEL", default="INFO"),
+    json_lines=env.str("LOG_FORMAT", default="console" if DEBUG else "json") == "json",
+)
