@@ -16,7 +16,7 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 COPY verifier_client ./verifier_client
-COPY pyproject.toml README.md manage.py ./
+COPY pyproject.toml README.md manage.py gunicorn.conf.py ./
 COPY authfort_django ./authfort_django
 COPY config ./config
 COPY docker/entrypoint.sh /usr/local/bin/authfort-entrypoint

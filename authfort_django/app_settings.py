@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "EXTRA_CLAIMS": None,
     "COOKIE": {},
     "THROTTLE_RATES": {},
+    # Who may read /metrics: "off", "open" or addresses/networks (authfort_django/metrics/access.py).
+    "METRICS_ACCESS": ["127.0.0.1", "::1"],
 }
 
 COOKIE_DEFAULTS: dict[str, Any] = {

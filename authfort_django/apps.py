@@ -11,3 +11,4 @@ class AuthfortConfig(AppConfig):
         # Only registration here: checks and receivers. No database access.
         from . import checks  # noqa: F401
         from . import receivers  # noqa: F401
+        from .metrics import checks as metrics_checks  # noqa: F401

@@ -156,6 +156,7 @@ def _authfort_from_env() -> dict:
         "REGISTRATION_OPEN": env.bool,
         "DEFAULT_ROLES": env.list,
         "EXTRA_CLAIMS": env.str,
+        "METRICS_ACCESS": env.list,
     }
     conf = {key: cast(f"AUTHFORT_{key}") for key, cast in typed.items() if f"AUTHFORT_{key}" in env}
     cookie_typed = {
