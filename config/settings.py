@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "authfort_django",
+    "drf_spectacular",  # OpenAPI at /api/schema, Swagger UI at /api/docs (authfort_django/api/docs.py)
 ]
 
 MIDDLEWARE = [
@@ -128,6 +129,25 @@ REST_FRAMEWORK = {
     # Behind N reverse proxies, the client address is the N-th from the right of
     # X-Forwarded-For; unset means "trust none" (REMOTE_ADDR) so it cannot be spoofed.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "authfort",
+    "DESCRIPTION": "Sign-in, sessions and tokens. Errors are always {detail, code}.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come from this server (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "/api/docs/assets",
+    "SWAGGER_UI_FAVICON_HREF": "/api/docs/assets/favicon-32x32.png",
+    # Swagger UI's default validator badge is an image from another host: off.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "authfort_django.api.schema.add_plain_views",
+    ],
 }
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
