@@ -154,6 +154,7 @@ CSRF_OR_FORBIDDEN = _error("Cookie-authenticated request without a matching `X-C
 ADMIN_ONLY = _error("Authenticated, but not an admin (is_staff or the `admin` role), or a staff target needs staff.")
 THROTTLED = _error("Too many requests; `Retry-After` says when to try again.")
 NOT_JSON = _error("The body must be JSON (Content-Type: application/json).")
+NOT_PARSABLE = _error("The body is not valid JSON (parse_error).")
 NOT_FOUND_USER = _error("No such user (user_not_found) or role (role_not_found).")
 NO_CONTENT = OpenApiResponse(None, description="Done.")
 
@@ -212,6 +213,7 @@ REFRESH = _operation(
     auth=[{"refreshCookie": []}, {}],
     responses={
         200: TokenPair,
+        400: NOT_PARSABLE,
         401: _error("refresh_token_missing, _malformed, _invalid, _expired, _revoked or _reused."),
         403: CSRF_OR_FORBIDDEN,
         415: NOT_JSON,
@@ -226,7 +228,7 @@ LOGOUT = _operation(
     auth=[{"bearerAuth": []}, {"cookieAuth": []}, {"refreshCookie": []}, {}],
     responses={
         204: NO_CONTENT,
-        400: _error("The access token belongs to no session (no_session)."),
+        400: _error("The access token belongs to no session (no_session), or the body is not JSON."),
         401: _error("Nothing identifies a session, or the token is not valid."),
         403: CSRF_OR_FORBIDDEN,
         415: NOT_JSON,
@@ -316,6 +318,7 @@ INTROSPECT = _operation(
     auth=[{"introspectionSecret": []}],
     responses={
         200: Introspection,
+        400: _error("The body is not valid JSON or form data (parse_error)."),
         401: _error("Missing or wrong introspection secret (invalid_client)."),
         404: _error("Introspection is disabled: no AUTHFORT_INTROSPECTION_SECRETS."),
         415: _error("The body must be form-encoded or JSON."),
