@@ -64,6 +64,10 @@ def _configured_secrets() -> list[str]:
         return []
 
 
+def _known_secrets() -> list[str]:
+    return [*_configured_secrets(), *log_context.request_secrets()]
+
+
 def redact(text: str, exact: Iterable[str] = ()) -> str:
     """`text` with every known secret value and secret-shaped substring replaced by [redacted]."""
     for secret in sorted({s for s in exact if len(s) >= MIN_EXACT_SECRET_LENGTH}, key=len, reverse=True):
@@ -84,7 +88,7 @@ class RedactSecretsFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        exact = [*_configured_secrets(), *log_context.request_secrets()]
+        exact = _known_secrets()
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a bad format string still gets logged, redacted
@@ -118,16 +122,6 @@ class ContextFilter(logging.Filter):
         return True
 
 
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return str(value)
-
-
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, event, context ids, extras, exception."""
 
@@ -147,7 +141,12 @@ class JsonFormatter(logging.Formatter):
                 line[name] = str(value)
         for name, value in vars(record).items():
             if name not in _STANDARD_ATTRS and name not in line and name not in CONTEXT_FIELDS:
-                line[name] = _jsonable(value)
+                if isinstance(value, (bool, int, float, str, type(None))):
+                    line[name] = value
+                else:
+                    # An object (django.request's `request`) prints its URL, query string included;
+                    # the filter left it as an object for other handlers, so redact its text here.
+                    line[name] = redact(str(value), _known_secrets())
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:

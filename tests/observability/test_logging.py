@@ -238,3 +238,18 @@ def test_secrets_a_careless_view_logs_outright_are_blanked(api_client, json_line
         private_pem.splitlines()[1], response.json()["new_refresh_token"],
     ):
         assert secret not in text
+
+
+def test_an_object_in_extra_is_logged_as_redacted_text():
+    class Request:
+        def __str__(self):
+            return "<WSGIRequest: GET '/auth/me?access_token=eyJhbGciOi.eyJzdWIi.c2ln'>"
+
+    record = _record("Unauthorized: /auth/me", request=Request(), status_code=401)
+    RedactSecretsFilter().filter(record)
+
+    line = json.loads(JsonFormatter().format(record))
+
+    assert "eyJ" not in line["request"]
+    assert line["status_code"] == 401
+    assert isinstance(record.request, Request)  # other handlers still get the object
