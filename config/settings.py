@@ -207,7 +207,9 @@ AUTHFORT = _authfort_from_env()
 
 # One JSON object per line (LOG_FORMAT=json, the default unless DEBUG) or readable
 # console lines (LOG_FORMAT=console); both with request ids and secrets redacted.
-LOGGING = authfort_logging_config(
-    level=env.str("LOG_LEVEL", default="INFO"),
-    json_lines=env.str("LOG_FORMAT", default="console" if DEBUG else "json") == "json",
-)
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "console"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT is {LOG_FORMAT!r}; set it to json or console.")
+LOGGING = authfort_logging_config(level=env.str("LOG_LEVEL", default="INFO"), json_lines=LOG_FORMAT == "json")
