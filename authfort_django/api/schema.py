@@ -126,7 +126,12 @@ LogoutRequest = inline_serializer(
         )
     },
 )
-IntrospectRequest = inline_serializer("Introspect", {"token": serializers.CharField()})
+# RFC 7662 calls `token` required; this server answers a missing or empty one with
+# {"active": false} like any other unusable token, and the schema says so.
+IntrospectRequest = inline_serializer(
+    "Introspect",
+    {"token": serializers.CharField(required=False, help_text='Missing or empty: {"active": false}.')},
+)
 Introspection = inline_serializer(
     "Introspection",
     {

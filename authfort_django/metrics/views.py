@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -36,6 +37,7 @@ def _sources() -> list[Any]:
     return [process_metrics, SigningKeyCollector()]
 
 
+@csrf_exempt  # GET only: other methods get require_GET's 405, not a CSRF 403 page
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     policy = access.parse(authfort_settings.METRICS_ACCESS)

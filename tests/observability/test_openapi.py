@@ -188,3 +188,16 @@ def test_the_docs_script_points_at_our_schema_and_no_validator(client):
 @pytest.mark.parametrize("name", ["nope.js", "..%2F..%2Fsettings.py", "oauth2-redirect.html", "LICENSE"])
 def test_only_the_swagger_assets_are_served(client, name):
     assert client.get(f"/api/docs/assets/{name}").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/health", "/metrics", "/.well-known/jwks.json", "/.well-known/openid-configuration",
+                                  "/api/docs/assets/swagger-ui.css"])
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_get_only_endpoints_answer_other_methods_405_not_a_csrf_page(path, method):
+    """Found by schemathesis: CSRF middleware answered these with its 403 HTML page."""
+    from django.test import Client
+
+    response = getattr(Client(enforce_csrf_checks=True), method)(path)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
