@@ -57,7 +57,8 @@ def _run(server, *options: str) -> subprocess.CompletedProcess[str]:
         "--no-color",
         *options,
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=900)
+    # In the server's scratch directory: schemathesis leaves a .schemathesis/ folder behind.
+    return subprocess.run(command, cwd=server.workdir, capture_output=True, text=True, timeout=900)
 
 
 def _assert_passed(result: subprocess.CompletedProcess[str]) -> None:
