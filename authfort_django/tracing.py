@@ -6,8 +6,8 @@
 `configure_tracing()` is called by the WSGI entry point (config/wsgi.py) before
 Django loads its middleware. Without the variable it returns at once: no
 opentelemetry module is imported and nothing is sent. With it, every request
-becomes a span (Django instrumentation, which also records the database queries'
-parent span) exported over OTLP/HTTP; the standard OTEL_* variables (service
+becomes a span (Django instrumentation; a caller's `traceparent` is continued)
+exported over OTLP/HTTP; the standard OTEL_* variables (service
 name, headers, sampler, batch delays) apply as the SDK reads them. Span
 attributes hold method, route and status, never headers or bodies, so no token
 or password is exported.
