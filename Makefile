@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/server.py
 	$(BIN)/python bench/recovery.py
+	$(BIN)/python bench/observability.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

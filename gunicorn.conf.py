@@ -35,10 +35,14 @@ timeout = _int("GUNICORN_TIMEOUT", 30)
 # query string (%(U)s is the path alone, where %(r)s would repeat `?token=...`),
 # the referrer (another page's URL, query included) and the Basic-auth user name
 # (%(u)s). Headers such as Authorization and Cookie are never logged by gunicorn
-# unless named in the format, and they are not.
+# unless named in the format, and they are not. The last field is the response's
+# X-Request-ID, which joins an access line to the application's JSON log lines.
 accesslog = "-"
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s" %({x-request-id}o)s'
 
 # The runtime control socket (gunicornc) defaults to one path per user, shared by
 # every gunicorn of that user on the host; this deployment does not use it.
 control_socket_disable = True
+
+# Metrics across workers: prometheus_client multiprocess mode (authfort_django/metrics/gunicorn_hooks.py).
+from authfort_django.metrics.gunicorn_hooks import child_exit, on_exit, on_starting  # noqa: E402,F401

@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "REQUIRE_VERIFIED_EMAIL": False,
     # False: no mail is sent; receivers of the *_requested signals deliver the link.
     "SEND_ACCOUNT_EMAILS": True,
+    # Who may read /metrics: "off", "open" or addresses/networks (authfort_django/metrics/access.py).
+    "METRICS_ACCESS": ["127.0.0.1", "::1"],
 }
 
 COOKIE_DEFAULTS: dict[str, Any] = {

@@ -12,3 +12,4 @@ class AuthfortConfig(AppConfig):
         from . import checks  # noqa: F401
         from . import receivers  # noqa: F401
         from . import recovery_checks  # noqa: F401
+        from .metrics import checks as metrics_checks  # noqa: F401

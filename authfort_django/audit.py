@@ -73,6 +73,12 @@ def record(
         session.pk if session else "-",
         event.ip_address or "-",
         " ".join(f"{k}={v}" for k, v in sorted(detail.items())),
+        # Structured fields for JSON log lines (authfort_django.logging_json).
+        extra={
+            "event": event_type,
+            "user_id": str(user.pk) if user else None,
+            "session_id": str(session.pk) if session else None,
+        },
     )
     transaction.on_commit(
         lambda: auth_event.send(sender=AuthEvent, event=event, request=request)

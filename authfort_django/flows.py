@@ -17,6 +17,7 @@ from django.http import HttpRequest
 
 from . import audit, exceptions, sessions, tokens
 from .app_settings import authfort_settings
+from .metrics import instruments as metrics
 from .models import AuthEvent, Role, User
 from .recovery_errors import EmailNotVerified
 
@@ -48,6 +49,13 @@ def issue_pair(user: User, grant: sessions.SessionGrant) -> TokenPair:
 def register(
     *, email: str, password: str, name: str = "", request: HttpRequest | None = None
 ) -> TokenPair:
+    with metrics.timing_issue("register"):
+        pair = _register(email=email, password=password, name=name, request=request)
+    metrics.count_register()
+    return pair
+
+
+def _register(*, email: str, password: str, name: str, request: HttpRequest | None) -> TokenPair:
     if not authfort_settings.REGISTRATION_OPEN:
         raise exceptions.RegistrationClosed()
     if User.objects.filter(email__iexact=email).exists():
@@ -68,6 +76,17 @@ def register(
 
 
 def login(*, email: str, password: str, request: HttpRequest | None = None) -> TokenPair:
+    try:
+        with metrics.timing_issue("login"):
+            pair = _login(email=email, password=password, request=request)
+    except exceptions.InvalidCredentials:
+        metrics.count_login(success=False)
+        raise
+    metrics.count_login(success=True)
+    return pair
+
+
+def _login(*, email: str, password: str, request: HttpRequest | None) -> TokenPair:
     # Through authenticate(): ModelBackend runs the hasher for unknown emails too, so
     # the answer time does not tell whether an account exists.
     user = authenticate(request, email=email, password=password)
@@ -91,5 +110,12 @@ def login(*, email: str, password: str, request: HttpRequest | None = None) -> T
 
 def refresh(*, refresh_token: object, request: HttpRequest | None = None) -> TokenPair:
     """Rotate `refresh_token` (see sessions.rotate_refresh_token) and issue a new pair."""
-    grant = sessions.rotate_refresh_token(refresh_token, request)
-    return issue_pair(grant.session.user, grant)
+    try:
+        with metrics.timing_issue("refresh"):
+            grant = sessions.rotate_refresh_token(refresh_token, request)
+            pair = issue_pair(grant.session.user, grant)
+    except exceptions.RefreshError as exc:
+        metrics.count_refresh(exc.code)
+        raise
+    metrics.count_refresh("success")
+    return pair

@@ -15,6 +15,7 @@ from typing import Any
 from verifier_client import VerificationError
 
 from . import tokens
+from .metrics import instruments as metrics
 
 INACTIVE: dict[str, Any] = {"active": False}
 ACTIVE_MEMBERS = ("sub", "iss", "aud", "exp", "iat", "jti", "sid", "roles")
@@ -30,6 +31,12 @@ def caller_is_authorized(presented: str, secrets: Iterable[str]) -> bool:
 
 
 def introspect(token: str) -> dict[str, Any]:
+    answer = _introspect(token)
+    metrics.count_introspection(active=answer["active"])
+    return answer
+
+
+def _introspect(token: str) -> dict[str, Any]:
     if not token:
         return dict(INACTIVE)
     try:

@@ -20,7 +20,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import audit, exceptions
+from . import audit, exceptions, log_context
 from .app_settings import authfort_settings
 from .models import AuthEvent, RefreshToken, Session, User
 from .signals import refresh_token_reused
@@ -54,6 +54,7 @@ def _checked_hash(raw: object) -> str:
 
 def _new_refresh_token(session: Session, now: datetime) -> tuple[RefreshToken, str]:
     raw = secrets.token_urlsafe(REFRESH_TOKEN_BYTES)
+    log_context.note_secrets([raw])  # any later log line of this request blanks it
     record = RefreshToken.objects.create(
         token_hash=hash_refresh_token(raw), session=session, issued_at=now
     )

@@ -5,6 +5,8 @@ from django.db import transaction
 from django.urls import path
 
 from .api import recovery_views, views, wellknown
+from .api import views, wellknown
+from .metrics import views as metrics_views
 
 app_name = "authfort"
 
@@ -37,4 +39,5 @@ urlpatterns = [
     path(".well-known/oauth-authorization-server", wellknown.metadata, name="metadata"),
     path(".well-known/openid-configuration", wellknown.metadata, name="openid-configuration"),
     path("health", wellknown.health, name="health"),
+    path("metrics", metrics_views.metrics, name="metrics"),
 ]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from authfort_django.logging_json import logging_config as authfort_logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -48,9 +50,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "authfort_django",
+    "drf_spectacular",  # OpenAPI at /api/schema, Swagger UI at /api/docs (authfort_django/api/docs.py)
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's log lines carry the request id.
+    "authfort_django.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -124,6 +129,25 @@ REST_FRAMEWORK = {
     # Behind N reverse proxies, the client address is the N-th from the right of
     # X-Forwarded-For; unset means "trust none" (REMOTE_ADDR) so it cannot be spoofed.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "authfort",
+    "DESCRIPTION": "Sign-in, sessions and tokens. Errors are always {detail, code}.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI's files come from this server (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "/api/docs/assets",
+    "SWAGGER_UI_FAVICON_HREF": "/api/docs/assets/favicon-32x32.png",
+    # Swagger UI's default validator badge is an image from another host: off.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "authfort_django.api.schema.add_plain_views",
+    ],
 }
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
@@ -159,6 +183,7 @@ def _authfort_from_env() -> dict:
         "EMAIL_VERIFICATION_TTL": env.int,
         "REQUIRE_VERIFIED_EMAIL": env.bool,
         "SEND_ACCOUNT_EMAILS": env.bool,
+        "METRICS_ACCESS": env.list,
     }
     conf = {key: cast(f"AUTHFORT_{key}") for key, cast in typed.items() if f"AUTHFORT_{key}" in env}
     cookie_typed = {
@@ -208,11 +233,11 @@ if "EMAIL_FILE_PATH" in env:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="authfort@localhost")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# One JSON object per line (LOG_FORMAT=json, the default unless DEBUG) or readable
+# console lines (LOG_FORMAT=console); both with request ids and secrets redacted.
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "console"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT is {LOG_FORMAT!r}; set it to json or console.")
+LOGGING = authfort_logging_config(level=env.str("LOG_LEVEL", default="INFO"), json_lines=LOG_FORMAT == "json")

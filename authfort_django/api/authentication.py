@@ -17,7 +17,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from verifier_client import Claims, VerificationError
 
-from .. import tokens
+from .. import log_context, tokens
 from ..models import User
 from . import cookies
 
@@ -86,6 +86,7 @@ class AccessTokenAuthentication(BaseAuthentication):
             )
         user, session = current
         request.authfort_session = session
+        log_context.bind(user_id=user.pk, session_id=session.pk if session else None)
         return user, claims
 
     def authenticate_header(self, request: Any) -> str:

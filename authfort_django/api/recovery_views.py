@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import recovery
-from . import serializers, throttling
+from . import schema, serializers, throttling
 from .views import AuthfortAPIView
 
 RESET_REQUESTED = (
@@ -32,6 +32,7 @@ def _answer(status_code: int, detail: str | None = None) -> Response:
     return response
 
 
+@schema.PASSWORD_RESET
 class PasswordResetRequestView(AuthfortAPIView):
     """`{email}` → 202, always the same body; a link is mailed only to an active account."""
 
@@ -45,6 +46,7 @@ class PasswordResetRequestView(AuthfortAPIView):
         return _answer(status.HTTP_202_ACCEPTED, RESET_REQUESTED)
 
 
+@schema.PASSWORD_RESET_CONFIRM
 class PasswordResetConfirmView(AuthfortAPIView):
     """`{token, new_password}` → 204; every session and access token of the user ends."""
 
@@ -61,6 +63,7 @@ class PasswordResetConfirmView(AuthfortAPIView):
         return _answer(status.HTTP_204_NO_CONTENT)
 
 
+@schema.VERIFY_EMAIL_REQUEST
 class VerifyEmailRequestView(AuthfortAPIView):
     """Authenticated: mail a link to the caller's address (409 if already verified).
 
@@ -80,6 +83,7 @@ class VerifyEmailRequestView(AuthfortAPIView):
         return _answer(status.HTTP_202_ACCEPTED, VERIFICATION_REQUESTED)
 
 
+@schema.VERIFY_EMAIL
 class VerifyEmailView(AuthfortAPIView):
     """`{token}` → 204: the address is verified; access tokens issued from now on say so."""
 

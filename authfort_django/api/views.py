@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from .. import exceptions, flows, introspection, revocation, roles, sessions
 from ..app_settings import authfort_settings
 from ..models import Session
-from . import cookies, serializers, throttling
+from . import cookies, schema, serializers, throttling
 from .authentication import AccessTokenAuthentication
 from .exceptions import authfort_exception_handler
 from .permissions import IsAuthfortAdmin
@@ -61,6 +61,7 @@ def _has_authorization_header(request: Request) -> bool:
     return bool(request.META.get("HTTP_AUTHORIZATION"))
 
 
+@schema.REGISTER
 class RegisterView(AuthfortAPIView):
     authentication_classes: list = []
     throttle_classes = [throttling.RegisterIPThrottle]
@@ -72,6 +73,7 @@ class RegisterView(AuthfortAPIView):
         return _tokens(pair, status_code=status.HTTP_201_CREATED)
 
 
+@schema.LOGIN
 class LoginView(AuthfortAPIView):
     authentication_classes: list = []
     throttle_classes = [throttling.LoginIPThrottle, throttling.LoginAccountThrottle]
@@ -83,6 +85,7 @@ class LoginView(AuthfortAPIView):
         return _tokens(pair)
 
 
+@schema.REFRESH
 class RefreshView(AuthfortAPIView):
     """Single-use rotation. A replayed token revokes its session (committed) and answers 401.
 
@@ -104,6 +107,7 @@ class RefreshView(AuthfortAPIView):
         return _tokens(pair, include_refresh_token=not from_cookie)
 
 
+@schema.LOGOUT
 class LogoutView(AuthfortAPIView):
     """End the caller's session: identified by the access token (Bearer or cookie) or a refresh
     token (body or cookie). 204, and the cookies are cleared in cookie mode.
@@ -145,6 +149,7 @@ class LogoutView(AuthfortAPIView):
         return session
 
 
+@schema.LOGOUT_ALL
 class LogoutAllView(AuthfortAPIView):
     """End every session of the caller and invalidate all their access tokens. 204."""
 
@@ -155,6 +160,7 @@ class LogoutAllView(AuthfortAPIView):
         return _no_content(clear_cookies=True)
 
 
+@schema.PASSWORD
 class PasswordView(AuthfortAPIView):
     """Change the password. Every earlier session ends (this one too); the answer carries a
     fresh token pair on a new session, so the caller stays signed in."""
@@ -171,6 +177,7 @@ class PasswordView(AuthfortAPIView):
         return _tokens(pair)
 
 
+@schema.SESSIONS
 class SessionListView(AuthfortAPIView):
     """The caller's live sessions, newest first; `current` marks this request's."""
 
@@ -185,6 +192,7 @@ class SessionListView(AuthfortAPIView):
         return _no_store(Response(listing.data))
 
 
+@schema.SESSION_DETAIL
 class SessionDetailView(AuthfortAPIView):
     """DELETE one of the caller's sessions (404 for anybody else's). 204."""
 
@@ -195,6 +203,7 @@ class SessionDetailView(AuthfortAPIView):
         return _no_content()
 
 
+@schema.ROLES
 class RoleListView(AuthfortAPIView):
     """GET every role; POST `{name, description?}` creates one (201, or 409 role_exists)."""
 
@@ -210,6 +219,7 @@ class RoleListView(AuthfortAPIView):
         return Response(serializers.RoleSerializer(role).data, status=status.HTTP_201_CREATED)
 
 
+@schema.USER_ROLE
 class UserRoleView(AuthfortAPIView):
     """PUT grants, DELETE revokes a role; both idempotent, 204. 404 for an unknown user or role."""
 
@@ -224,6 +234,7 @@ class UserRoleView(AuthfortAPIView):
         return _no_content()
 
 
+@schema.BAN
 class BanView(AuthfortAPIView):
     """Deactivate the user and end all their sessions and tokens. 204."""
 
@@ -234,6 +245,7 @@ class BanView(AuthfortAPIView):
         return _no_content()
 
 
+@schema.UNBAN
 class UnbanView(AuthfortAPIView):
     """Reactivate the user; they log in again. 204."""
 
@@ -244,6 +256,7 @@ class UnbanView(AuthfortAPIView):
         return _no_content()
 
 
+@schema.ME
 class MeView(AuthfortAPIView):
     permission_classes = [IsAuthenticated]
 
@@ -251,6 +264,7 @@ class MeView(AuthfortAPIView):
         return Response(serializers.UserSerializer(request.user).data)
 
 
+@schema.INTROSPECT
 class IntrospectView(AuthfortAPIView):
     """RFC 7662. The caller (a resource server) authenticates with a shared secret."""
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from ..app_settings import SUPPORTED_ALGORITHMS, authfort_settings
@@ -28,6 +29,7 @@ def _etag_matches(header: str, etag: str) -> bool:
     return etag in candidates or f"W/{etag}" in candidates
 
 
+@csrf_exempt  # GET only: other methods get require_GET's 405, not a CSRF 403 page
 @require_GET
 def jwks(request: HttpRequest) -> HttpResponse:
     document = key_store.jwks()
@@ -67,6 +69,7 @@ def metadata_document() -> dict[str, Any]:
     return doc
 
 
+@csrf_exempt  # GET only: other methods get require_GET's 405, not a CSRF 403 page
 @require_GET
 def metadata(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(metadata_document())
@@ -75,6 +78,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@csrf_exempt  # GET only: other methods get require_GET's 405, not a CSRF 403 page
 @require_GET
 def health(request: HttpRequest) -> HttpResponse:
     body: dict[str, Any] = {"status": "ok", "database": "ok", "signing_key": "ok"}

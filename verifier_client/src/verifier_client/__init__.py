@@ -12,6 +12,7 @@ Framework adapters: `verifier_client.drf` (pip install verifier-client[drf]) and
 from __future__ import annotations
 
 from .claims import Claims
+from .events import Event, EventCounter
 from .exceptions import (
     ExpiredTokenError,
     ForbiddenHeaderError,
@@ -37,6 +38,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Claims",
+    "Event",
+    "EventCounter",
     "ExpiredTokenError",
     "FetchResponse",
     "ForbiddenHeaderError",

@@ -33,6 +33,10 @@ Both sources implement the `KeySet` protocol the verifier uses:
   are unusable or unsafe (private members, `kty` oct, RSA under 2048 bits,
   `use` not `sig`, `key_ops` without `verify`, `alg` outside the allowlist,
   unknown curve, bad encoding) are skipped and logged by kid and reason.
+* Observability: `on_event` (see events.py) hears every fetch, failed fetch,
+  use of keys past their TTL and distrusted kid; the same facts are logged on
+  `verifier_client.jwks` (fetches INFO, failures and stale use WARNING, the
+  latter once per key set).
 * Fork safety: after `os.fork()` (gunicorn `--preload`) the child gets fresh
   locks and no in-flight refresh; the keys it inherited stay valid.
 """
@@ -58,6 +62,15 @@ from ._keys import (
     parse_key_set,
 )
 from ._transport import Fetch, FetchFailed, FetchResponse, check_url, requests_fetch
+from .events import (
+    JWKS_FETCH_FAILED,
+    JWKS_FETCHED,
+    KEYS_DISTRUSTED,
+    STALE_KEYS_USED,
+    Event,
+    EventHook,
+    emit,
+)
 from .exceptions import KeySetUnavailableError, UnknownKeyError
 
 __all__ = [
@@ -126,6 +139,7 @@ class _Snapshot:
 
     keys: dict[str, VerificationKey]
     refresh_at: float  # from here on, accesses start a background refresh
+    stale_at: float  # TTL over: still served (if refreshing fails) until unusable_at
     unusable_at: float  # TTL + max_stale over: fail closed
 
 
@@ -183,6 +197,7 @@ class JWKSClient:
         algorithms: Iterable[str] = ("RS256",),
         clock: Callable[[], float] = time.monotonic,
         fetch: Fetch | None = None,
+        on_event: EventHook | None = None,
     ) -> None:
         check_url(url, "jwks_url", allow_insecure_http)
         for name, value in (("cache_ttl", cache_ttl), ("timeout", timeout)):
@@ -194,6 +209,8 @@ class JWKSClient:
                 raise ValueError(f"{name} must not be negative")
         if max_cache_ttl < min_cache_ttl:
             raise ValueError("max_cache_ttl must not be below min_cache_ttl")
+        if on_event is not None and not callable(on_event):
+            raise TypeError("on_event must be a callable taking one verifier_client.Event")
         self.url = url
         self.cache_ttl = cache_ttl
         self.min_cache_ttl = min_cache_ttl
@@ -209,6 +226,8 @@ class JWKSClient:
         self._snapshot: _Snapshot | None = None
         self._last_attempt: float | None = None
         self._last_error = "the key set has not been fetched yet"
+        self.on_event = on_event
+        self._stale_logged_for: _Snapshot | None = None
         self._new_locks()
         _live_clients.add(self)
 
@@ -232,6 +251,8 @@ class JWKSClient:
                 )
         elif now >= snapshot.refresh_at:
             self._start_background_refresh(now)
+            if now >= snapshot.stale_at and self._snapshot is snapshot:
+                self._report_stale(snapshot)
         key = snapshot.keys.get(kid)
         if key is None:
             self._fetch_once(wait=True)
@@ -257,6 +278,17 @@ class JWKSClient:
         """Kids of the current set (empty before the first fetch)."""
         snapshot = self._snapshot
         return frozenset(snapshot.keys) if snapshot else frozenset()
+
+    # -- observing -----------------------------------------------------------
+    def _report_stale(self, snapshot: _Snapshot) -> None:
+        """Keys past their TTL are being served because no refresh has succeeded."""
+        if self._stale_logged_for is not snapshot:
+            self._stale_logged_for = snapshot
+            logger.warning(
+                "Serving JWKS keys from %s past their cache lifetime: refreshing failed (%s)",
+                self.url, self._last_error,
+            )
+        emit(self.on_event, Event(STALE_KEYS_USED, url=self.url))
 
     # -- fetching ------------------------------------------------------------
     def _new_locks(self) -> None:
@@ -320,6 +352,7 @@ class JWKSClient:
         except Exception as exc:  # a bug here must not kill the caller or the thread
             self._last_error = f"unexpected {type(exc).__name__}"
             logger.exception("JWKS refresh from %s failed unexpectedly", self.url)
+            emit(self.on_event, Event(JWKS_FETCH_FAILED, reason=self._last_error, url=self.url))
             return False
         finally:
             self._release_fetch()
@@ -330,6 +363,7 @@ class JWKSClient:
         except (FetchFailed, RejectedKeySet) as exc:
             self._last_error = str(exc)
             logger.warning("JWKS fetch from %s failed, keeping the previous keys: %s", self.url, exc)
+            emit(self.on_event, Event(JWKS_FETCH_FAILED, reason=str(exc), url=self.url))
             return False
         now = self._clock()
         previous = self._snapshot.keys if self._snapshot else {}
@@ -337,11 +371,15 @@ class JWKSClient:
         self._snapshot = _Snapshot(
             keys=merged,
             refresh_at=now + ttl * _REFRESH_AHEAD_FRACTION,
+            stale_at=now + ttl,
             unusable_at=now + ttl + self.max_stale,
         )
+        logger.info("JWKS fetched from %s: %d keys, cached for %ss", self.url, len(merged), int(ttl))
+        emit(self.on_event, Event(JWKS_FETCHED, url=self.url, key_count=len(merged)))
         gone = sorted(set(previous) - set(merged))
         if gone:
             logger.info("JWKS from %s no longer has kids %s; distrusted", self.url, gone)
+            emit(self.on_event, Event(KEYS_DISTRUSTED, url=self.url, kids=tuple(gone)))
         return True
 
     def _fetch_document(self) -> tuple[dict[str, VerificationKey], float]:

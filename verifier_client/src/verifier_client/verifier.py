@@ -46,6 +46,7 @@ from .exceptions import (
     VerificationError,
 )
 from ._keys import MAX_KID_LENGTH, check_algorithms
+from .events import VERIFICATION_FAILED, Event, EventHook, emit
 from .jwks import Fetch, JWKSClient, KeySet, StaticKeySet, VerificationKey
 
 __all__ = ["MAX_LEEWAY", "TokenVerifier"]
@@ -97,6 +98,10 @@ class TokenVerifier:
     (logged as a warning). `leeway` is capped at 60 s. `clock` gives wall-clock
     seconds for `exp`/`nbf`/`iat`; when it is injected, the JWKS cache uses it too
     so tests move one clock.
+
+    `on_event` (a callable taking an `events.Event`) hears every rejected token
+    (`verification_failed`, reason = the error's `code`) and, for `jwks_url`, the
+    key cache's fetches, failures and stale-key use: see `verifier_client.events`.
     """
 
     def __init__(
@@ -120,6 +125,7 @@ class TokenVerifier:
         clock: Callable[[], float] = time.time,
         fetch: Fetch | None = None,
         allow_insecure_http: bool = False,
+        on_event: EventHook | None = None,
     ) -> None:
         if audience is _REQUIRED:
             raise TypeError(
@@ -132,6 +138,8 @@ class TokenVerifier:
             raise ValueError(f"leeway must be between 0 and {MAX_LEEWAY} seconds, got {leeway!r}")
         if sum(source is not None for source in (jwks_url, keys, key_set)) != 1:
             raise ValueError("give exactly one of jwks_url, keys or key_set")
+        if on_event is not None and not callable(on_event):
+            raise TypeError("on_event must be a callable taking one verifier_client.Event")
         if verified_cache_size < 0 or max_token_bytes <= 0:
             raise ValueError("verified_cache_size and max_token_bytes must be positive")
 
@@ -158,6 +166,7 @@ class TokenVerifier:
         self.max_token_bytes = max_token_bytes
         self.verified_cache_size = verified_cache_size
         self._clock = clock
+        self.on_event = on_event
 
         if jwks_url is not None:
             self.key_set: KeySet = JWKSClient(
@@ -170,6 +179,7 @@ class TokenVerifier:
                 algorithms=self.algorithms,
                 clock=time.monotonic if clock is time.time else clock,
                 fetch=fetch,
+                on_event=on_event,
             )
         elif keys is not None:
             self.key_set = StaticKeySet(keys, algorithms=self.algorithms)
@@ -188,11 +198,19 @@ class TokenVerifier:
         """
         try:
             return self._verify(token)
-        except VerificationError:
+        except VerificationError as exc:
+            self._report_failure(exc.code)
             raise
         except Exception as exc:  # a bug or a hostile input we did not foresee
             logger.warning("Token rejected by an unexpected %s", type(exc).__name__)
+            self._report_failure(VerificationError.code)
             raise VerificationError() from None
+
+    def _report_failure(self, code: str) -> None:
+        # DEBUG: a service under a flood of junk tokens must not flood its logs;
+        # count them with on_event instead. The token itself is never logged.
+        logger.debug("Token rejected: %s", code)
+        emit(self.on_event, Event(VERIFICATION_FAILED, reason=code))
 
     # -- pipeline ------------------------------------------------------------
     def _verify(self, token: str) -> Claims:

@@ -7,6 +7,7 @@ can be tested without either framework.
 from __future__ import annotations
 
 import hmac
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ _VERIFIER_OPTIONS = {
     "VERIFIED_CACHE_SIZE": "verified_cache_size",
     "MAX_TOKEN_BYTES": "max_token_bytes",
     "ALLOW_INSECURE_HTTP": "allow_insecure_http",
+    "ON_EVENT": "on_event",  # a callable, or its dotted path ("myservice.metrics.on_verifier_event")
 }
 _INTROSPECTION_OPTIONS = {
     "INTROSPECTION_CACHE_TTL": "cache_ttl",
@@ -108,10 +110,23 @@ def build_verifier(conf: AdapterSettings, where: str) -> TokenVerifier:
     """The `TokenVerifier` these settings describe; `ConfigError` when it refuses them."""
     options = dict(conf.verifier_options)
     jwks_url = options.pop("jwks_url", None)
+    if isinstance(options.get("on_event"), str):
+        options["on_event"] = _import_callable(options["on_event"], where)
     try:
         return TokenVerifier(jwks_url, **options)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {exc}") from exc
+
+
+def _import_callable(dotted: str, where: str) -> Any:
+    module_name, _, attribute = dotted.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"{where}: ON_EVENT {dotted!r} cannot be imported ({exc}).") from None
+    if not callable(found):
+        raise ConfigError(f"{where}: ON_EVENT {dotted!r} is not callable.")
+    return found
 
 
 def build_introspection(conf: AdapterSettings, where: str) -> IntrospectionClient:
