@@ -39,7 +39,13 @@ SEED = 7
 def server(tmp_path_factory):
     from tests.helpers.live_server import LiveAuthServer
 
-    live = LiveAuthServer(tmp_path_factory.mktemp("schema_server"), workers=2).start()
+    # Configured as a deployment with mail would be, so the recovery endpoints do their
+    # real work (unconfigured, they answer 503 by design); mail stays in memory.
+    mail = {
+        "AUTHFORT_FRONTEND_URL": "https://app.example.test",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+    live = LiveAuthServer(tmp_path_factory.mktemp("schema_server"), workers=2, env=mail).start()
     live.env.update(DJANGO_SUPERUSER_EMAIL=ADMIN_EMAIL, DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD)
     live.manage("createsuperuser", "--noinput")
     yield live
