@@ -120,9 +120,9 @@ def run(seconds: float, rounds: int, batch: int) -> Section:
         added_us = (1 / statistics.median(our_rates) - 1 / statistics.median(raw_rates)) * 1e6
         section.rows[-1].note = f"+{added_us:.0f} µs a token"
     section.findings.append(
-        "no signing peer is measured: the server's path is PyJWT's encode, so the µs it adds to a token "
-        "(JSON, base64url, and for ES256 the DER to r||s conversion) is the same whichever algorithm; it "
-        "weighs next to the fast P-256 and Ed25519 primitives, hardly next to RSA-2048's slow private-key operation."
+        "no signing peer is measured; our path is PyJWT's encode, whose added µs a token (JSON, base64url, "
+        "and for ES256 the DER to r||s conversion) weigh next to the fast P-256 and Ed25519 primitives and "
+        "hardly next to RSA-2048's slow private-key operation."
     )
     return section
 
