@@ -139,7 +139,12 @@ def run(seconds: float, rounds: int) -> Section:
     section.rows.append(Row("GET /api/whoami, verified-token cache off", statistics.median(fresh[WHOAMI]),
                             "req/s", uncached, "ping", "every request verifies"))
     if round(ours, 2) < 0.9:  # as the table shows it
-        section.findings.append(f"/api/whoami keeps {ours:.2f} of ping's rate, under the 0.90 target.")
+        added_us = (1 / statistics.median(cached[WHOAMI]) - 1 / base) * 1e6
+        section.findings.append(
+            f"/api/whoami keeps {ours:.2f} of ping's rate, under the 0.90 target: {added_us:.0f} µs a request "
+            "(server time over 2 workers) for what ping skips, DRF's authentication and permission steps and "
+            "rendering the claims rather than a 16-byte body; with the token cached, verification itself is ~1 µs."
+        )
     if peer > ours:
         section.findings.append(f"simplejwt keeps {peer:.2f} of ping's rate, more than verifier_client's {ours:.2f}.")
     if uncached < peer:
