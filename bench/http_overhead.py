@@ -199,8 +199,8 @@ def run(seconds: float, rounds: int) -> Section:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=1.5, help="per endpoint and round")
-    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--seconds", type=float, default=2.0, help="per endpoint and round (whole seconds with wrk)")
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--json", help="write the section here for bench/run.py instead of printing it")
     args = parser.parse_args()
     emit(run(args.seconds, args.rounds), args.json)

@@ -34,18 +34,23 @@ def tool() -> str:
 def requests_per_second(url: str, seconds: float, connections: int = 4, headers: dict[str, str] | None = None) -> float:
     header_args = [f"{name}: {value}" for name, value in (headers or {}).items()]
     if tool() == "wrk":
-        command = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds:g}s", "--latency"]
+        # wrk takes whole seconds only.
+        command = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s"]
         for header in header_args:
             command += ["-H", header]
-        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+        result = subprocess.run([*command, url], capture_output=True, text=True)
+        if result.returncode != 0:  # not the command line: it holds the bearer token
+            raise RuntimeError(f"wrk failed against {url}: {result.stderr.strip() or result.stdout.strip()}")
+        output = result.stdout
         if "Non-2xx or 3xx responses" in output:
             raise RuntimeError(f"wrk saw failed requests against {url}:\n{output}")
         return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    output = subprocess.run(
-        [sys.executable, __file__, url, str(seconds), str(connections), *header_args],
-        capture_output=True, text=True, check=True,
-    ).stdout
-    return float(output.strip())
+    result = subprocess.run(
+        [sys.executable, __file__, url, str(seconds), str(connections), *header_args], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"the load generator failed against {url}: {result.stderr.strip()}")
+    return float(result.stdout.strip())
 
 
 def _generate(url: str, seconds: float, connections: int, header_args: list[str]) -> float:
