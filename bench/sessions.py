@@ -1,27 +1,18 @@
-"""Refresh and introspection throughput on PostgreSQL, and database queries per request.
+"""Refresh and introspection load on a live auth server, and queries per request.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/sessions.py
+Helpers of bench/server.py (section 3), which starts the server on PostgreSQL:
 
-Starts a real auth server (gunicorn, `--workers` processes) on a throw-away
-PostgreSQL database (tests/helpers/live_server.LiveAuthServer), then:
-
-- refresh requests/s: `--threads` clients, each rotating its own session's refresh
-  token as fast as it can for `--duration` seconds (every request is a real
-  rotation: row lock, insert, two updates, an audit row, a signature);
+- refresh requests/s: client threads, each rotating its own session's refresh
+  token as fast as it can (every request is a real rotation: row lock, insert,
+  two updates, an audit row, a signature);
 - introspection requests/s: the same clients introspecting a live access token;
-- queries per login, refresh and introspection: counted in this process with
-  CaptureQueriesContext, through Django's test client on the server's database
-  (steady state: the key store is warm).
-
-Prints a table. Nothing here is a pass/fail check; compare runs on one machine.
+- queries per login, refresh, introspection, JWKS and trivial request, counted
+  with CaptureQueriesContext through Django's test client (steady state: warm).
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -33,8 +24,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from tests.helpers.live_server import STRONG_PASSWORD, LiveAuthServer  # noqa: E402
-
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test"
 
 
 def _throughput(threads: int, duration: float, setup: Callable[[], object], step: Callable[[requests.Session, object], object]) -> tuple[float, int, int]:
@@ -73,7 +62,7 @@ def _throughput(threads: int, duration: float, setup: Callable[[], object], step
     return ok / elapsed, ok, failed
 
 
-def _bench_http(server: LiveAuthServer, threads: int, duration: float) -> dict[str, tuple[float, int, int]]:
+def refresh_and_introspection(server: LiveAuthServer, threads: int, duration: float) -> dict[str, tuple[float, int, int]]:
     refresh_url = f"{server.url}/auth/refresh"
     introspect_url = server.introspection_url
     secret_header = {"Authorization": f"Bearer {server.introspection_secret}"}
@@ -102,14 +91,12 @@ def _bench_http(server: LiveAuthServer, threads: int, duration: float) -> dict[s
     }
 
 
-def _count_queries(server: LiveAuthServer) -> dict[str, int]:
-    """Queries per request in this process, on the server's own (already migrated) database."""
-    os.environ.update({k: v for k, v in server.env.items() if k.startswith(("AUTHFORT_", "DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS"))})
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["LOG_LEVEL"] = "WARNING"  # the audit lines of this process would bury the table
-    import django
+def count_queries(server: LiveAuthServer) -> dict[str, int]:
+    """Queries per request, counted in this process on the server's own database.
 
-    django.setup()
+    The caller has set up Django with the server's settings (bench/server.py does);
+    each request runs once to warm the key store and verifier, then once counted.
+    """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
@@ -147,36 +134,16 @@ def _count_queries(server: LiveAuthServer) -> dict[str, int]:
         return response.json()
 
     introspection_queries, _ = measured(introspect)
+
+    def get(path: str) -> Callable[[], object]:
+        def call() -> object:
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            return response
+        return call
+
+    jwks_queries, _ = measured(get("/.well-known/jwks.json"))
+    trivial_queries, _ = measured(get("/bench/trivial"))
     connection.close()
-    return {"login": login_queries, "refresh": refresh_queries, "introspection": introspection_queries}
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=8, help="client threads (default 8)")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per throughput run (default 5)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
-    args = parser.parse_args()
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    if not os.environ["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
-        sys.exit("bench/sessions.py measures PostgreSQL: set DATABASE_URL=postgres://...")
-
-    with tempfile.TemporaryDirectory() as workdir:
-        server = LiveAuthServer(Path(workdir), workers=args.workers)
-        with server:
-            http = _bench_http(server, args.threads, args.duration)
-            queries = _count_queries(server)
-
-    print(f"\nauthfort sessions bench: PostgreSQL, gunicorn {args.workers} workers, "
-          f"{args.threads} client threads, {args.duration:g} s per run, cpus={os.cpu_count()}")
-    print(f"{'measure':<34}{'value':>12}   notes")
-    print("-" * 78)
-    for name in ("refresh", "introspection"):
-        rate, ok, failed = http[name]
-        print(f"{name + ' requests/s':<34}{rate:>12.1f}   {ok} ok, {failed} failed")
-    for name in ("login", "refresh", "introspection"):
-        print(f"{'queries per ' + name:<34}{queries[name]:>12d}   in process, warm")
-
-
-if __name__ == "__main__":
-    main()
+    return {"login": login_queries, "refresh": refresh_queries, "introspection": introspection_queries,
+            "jwks": jwks_queries, "trivial": trivial_queries}

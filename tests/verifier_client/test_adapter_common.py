@@ -18,7 +18,7 @@ def test_other_schemes_are_not_ours(header):
     assert _common.bearer_token(header) is None
 
 
-@pytest.mark.parametrize("header", ["Bearer", "Bearer   ", "Bearer a b", "Bearer a\tb"])
+@pytest.mark.parametrize("header", ["Bearer", "Bearer   ", "Bearer a b", "Bearer a\tb", "Bearer a\u00a0b", "Bearer a\u2003b"])
 def test_bearer_without_a_single_token_is_malformed(header):
     with pytest.raises(MalformedTokenError):
         _common.bearer_token(header)
