@@ -40,11 +40,11 @@ test: install
 e2e: install
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
-# The peers measured side by side (bench/requirements.txt) go into the same virtualenv.
+# The peers measured side by side (bench/requirements.txt) go into the same virtualenv;
+# after the table, focused measurements: reset-request timing, log and /metrics cost.
 bench: install
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/run.py
-	# Focused measurements beside the table: reset-request timing, log and /metrics cost.
 	$(BIN)/python bench/recovery.py
 	$(BIN)/python bench/observability.py
 
