@@ -174,3 +174,16 @@ def test_errors_do_not_echo_a_refresh_or_introspection_secret(api_client):
     for response in answers:
         assert "secret-refresh-token-value" not in response.content.decode()
     assert User.objects.count() == 0
+
+
+def test_the_reference_project_accepts_bodies_of_at_most_64_kib(api_client, settings):
+    from config import settings as reference_settings
+
+    assert reference_settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 64 * 1024
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = reference_settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    padding = "x" * (64 * 1024)
+
+    response = api_client.post("/auth/login", {"email": "ada@example.com", "password": "p", "pad": padding}, format="json")
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
