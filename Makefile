@@ -37,6 +37,7 @@ test: install
 bench: install
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/server.py
+	$(BIN)/python bench/login_timing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
