@@ -41,12 +41,14 @@ e2e: install
 	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
 
 # The peers measured side by side (bench/requirements.txt) go into the same virtualenv;
-# after the table, focused measurements: reset-request timing, log and /metrics cost.
+# after the table, focused measurements: reset-request timing, log and /metrics cost,
+# login time of unknown users against wrong passwords.
 bench: install
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/recovery.py
 	$(BIN)/python bench/observability.py
+	$(BIN)/python bench/login_timing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -5,7 +5,6 @@ from django.db import transaction
 from django.urls import path
 
 from .api import recovery_views, views, wellknown
-from .api import views, wellknown
 from .metrics import views as metrics_views
 
 app_name = "authfort"

@@ -150,6 +150,10 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Every authfort request body is a few hundred bytes; Django's 2.5 MB default only
+# gives a flood more to parse. Larger bodies get 413 request_too_large.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024)
+
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("TRUST_X_FORWARDED_PROTO", default=False) else None
 SESSION_COOKIE_SECURE = not DEBUG

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import QueryDict
 
 SECRET_FIELDS = ("password", "old_password", "new_password", "token", "access_token", "refresh_token")
@@ -41,6 +42,14 @@ def _note_json_fields(raw: bytes) -> None:
             _note(body.get(field))
 
 
+def _body(request: Any) -> bytes:
+    """The raw body; empty when it is over Django's cap (the view answers that with 413)."""
+    try:
+        return request.body
+    except RequestDataTooBig:
+        return b""
+
+
 class SecretCollectorMiddleware:
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
@@ -49,9 +58,12 @@ class SecretCollectorMiddleware:
         # Only request.body, which Django caches and replays: reading request.POST here
         # would consume the stream and change how the view parses the request.
         if request.content_type == "application/json":
-            _note_json_fields(request.body)
+            _note_json_fields(_body(request))
         elif request.content_type == "application/x-www-form-urlencoded":
-            form = QueryDict(request.body)
+            try:
+                form = QueryDict(_body(request))
+            except TooManyFieldsSent:  # the view answers 400 too_many_fields
+                form = QueryDict()
             for field in SECRET_FIELDS:
                 _note(form.get(field))
         scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -28,9 +29,28 @@ def _first_code(codes: Any) -> str:
     return "invalid"
 
 
+# Raised by Django while DRF parses the body; left alone they become Django's HTML 400.
+_BODY_LIMITS: dict[type[Exception], tuple[int, str, str]] = {
+    RequestDataTooBig: (
+        413,
+        "request_too_large",
+        "The request body is larger than this server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE). "
+        "Send only the documented fields.",
+    ),
+    TooManyFieldsSent: (
+        400,
+        "too_many_fields",
+        "The request body has more fields than this server accepts. Send only the documented fields.",
+    ),
+}
+
+
 def authfort_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, AuthfortError):
         return Response({"detail": exc.detail, "code": exc.code}, status=exc.status_code)
+    for limit, (status_code, code, detail) in _BODY_LIMITS.items():
+        if isinstance(exc, limit):
+            return Response({"detail": detail, "code": code}, status=status_code)
     if isinstance(exc, drf_exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         return Response(

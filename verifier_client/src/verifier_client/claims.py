@@ -27,9 +27,13 @@ class Claims(Mapping[str, Any]):
 
     def __post_init__(self) -> None:
         raw = self.raw
-        roles = raw.get("roles") or ()
+        roles = raw.get("roles")
         if isinstance(roles, str):
             roles = (roles,)
+        elif not isinstance(roles, list):
+            # Only a string or an array names roles; a number would crash, and an
+            # object would grant its keys ({"admin": false} -> "admin"). None granted.
+            roles = ()
         object.__setattr__(self, "sub", str(raw.get("sub", "")))
         object.__setattr__(self, "exp", int(raw.get("exp", 0)))
         object.__setattr__(

@@ -314,20 +314,21 @@ class TokenVerifier:
     def _check_claims(self, payload: dict[str, Any], now: float) -> float | None:
         """Raise for the first failing rule; return exp + leeway (None without exp)."""
         for name in self.required_claims:
-            if name not in payload:
+            # A JSON null is no value: `"sub": null` must not satisfy a required claim.
+            if payload.get(name) is None:
                 raise MissingClaimError(f"The token lacks the required claim '{name}'.")
         leeway = self.leeway
         exp = payload.get("exp")
         valid_until = None
-        if exp is not None:
+        if "exp" in payload:
             if type(exp) is not int:
                 raise InvalidClaimsError("The 'exp' claim must be an integer.")
             valid_until = exp + leeway
             if now >= valid_until:
                 raise ExpiredTokenError()
         for name in ("nbf", "iat"):
-            value = payload.get(name)
-            if value is not None:
+            if name in payload:
+                value = payload[name]
                 if type(value) is not int:
                     raise InvalidClaimsError(f"The '{name}' claim must be an integer.")
                 if value > now + leeway:
@@ -335,7 +336,7 @@ class TokenVerifier:
         if payload.get("iss") != self.issuer:
             raise InvalidIssuerError()
         sub = payload.get("sub")
-        if sub is not None and (type(sub) is not str or not sub):
+        if "sub" in payload and (type(sub) is not str or not sub):
             raise InvalidClaimsError("The 'sub' claim must be a non-empty string.")
         if self.audiences is not None:
             self._check_audience(payload.get("aud"))

@@ -1,0 +1,43 @@
+"""The per-account login limit, shared through Redis by two gunicorn workers, holds
+against guesses that each come from a different (forwarded) client address."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from tests.e2e.test_shared_throttle import REDIS_URL, _redis_answers
+
+pytestmark = pytest.mark.slow
+
+
+def test_rotating_forwarded_addresses_across_two_workers_meet_one_account_limit(start_auth_server):
+    if not _redis_answers():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not answering at {REDIS_URL}; .ci/run starts it")
+        pytest.skip(f"Redis is not answering at {REDIS_URL}")
+    server = start_auth_server(
+        workers=2,
+        REDIS_URL=REDIS_URL,
+        CACHE_KEY_PREFIX=f"account-throttle-test-{uuid.uuid4().hex}",
+        NUM_PROXIES="1",  # X-Forwarded-For is trusted: every guess looks like a new client
+        AUTHFORT_THROTTLE_LOGIN_ACCOUNT="3/min",
+    )
+    victim = server.register()["email"]
+
+    statuses = [
+        server.post(
+            "/auth/login",
+            {"email": victim, "password": f"guess {n}"},
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        ).status_code
+        for n in range(8)
+    ]
+
+    # Per-process memory caches would allow up to 2 x 3 guesses; Redis allows exactly 3.
+    assert statuses == [401, 401, 401, 429, 429, 429, 429, 429]
+    blocked = server.post("/auth/login", {"email": victim, "password": "guess"}, headers={"X-Forwarded-For": "192.0.2.9"})
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert blocked.json()["code"] == "throttled"
