@@ -30,6 +30,7 @@ run: install
 	@echo
 	@echo "  authfort is starting on http://$(HOST):$(PORT)"
 	@echo "  JWKS: http://$(HOST):$(PORT)/.well-known/jwks.json"
+	@echo "  API docs: http://$(HOST):$(PORT)/api/docs"
 	@echo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -29,4 +29,14 @@ curl -sf "$base/.well-known/jwks.json" | python3 -c '
 import json, sys
 keys = json.load(sys.stdin)["keys"]
 assert keys and all(set(k) == {"kty", "n", "e", "kid", "use", "alg"} for k in keys), keys'
-echo "README flow: make run, register, login, /auth/me and the JWKS answered as documented"
+# The password reset: 202, and the console email backend prints the mail with its link.
+status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/auth/password-reset" \
+  -H 'Content-Type: application/json' -d "{\"email\": \"$email\"}")
+[ "$status" = 202 ] || { echo "password-reset answered $status" >&2; exit 1; }
+for _ in $(seq 1 20); do grep -q "http://localhost:3000/reset-password?token=" "$log" && break; sleep 0.5; done
+grep -q "http://localhost:3000/reset-password?token=" "$log" \
+  || { cat "$log"; echo "make run did not print the reset mail's link" >&2; exit 1; }
+grep -q "API docs: $base/api/docs" "$log" || { cat "$log"; echo "make run did not print the docs URL" >&2; exit 1; }
+curl -sf "$base/api/docs" | grep -i "swagger" >/dev/null || { echo "/api/docs did not serve Swagger UI" >&2; exit 1; }
+curl -sf "$base/api/schema" | grep "/auth/password-reset" >/dev/null || { echo "/api/schema lacks the reset endpoint" >&2; exit 1; }
+echo "README flow: make run, register, login, /auth/me, the JWKS, a password-reset mail and the API docs answered as documented"
