@@ -97,15 +97,6 @@ class CannotBanYourself(AuthfortError):
     detail = "You cannot ban your own account; ask another administrator."
 
 
-class TokenWithoutSession(AuthfortError):
-    status_code = 400
-    code = "no_session"
-    detail = (
-        "This access token belongs to no session, so there is nothing to log out of. "
-        "Send the session's refresh token, or use POST /auth/logout-all."
-    )
-
-
 class RoleNotFound(AuthfortError):
     status_code = 404
     code = "role_not_found"

@@ -117,26 +117,19 @@ def verify_access_token(token: str) -> Claims:
     return _server_verifier.get().verify(token)
 
 
-def current_user_for(claims: Claims) -> tuple[User, Session | None] | None:
+def current_user_for(claims: Claims) -> tuple[User, Session] | None:
     """The user and session a verified token speaks for, or None if it no longer does.
 
-    One query: the session with its user when the token has a `sid` (every token
-    this server issues), else the user alone.
+    One query: the session with its user. Every token this server issues names its
+    session (`sid`), so a token without one is refused: whoever minted it (with a
+    stolen signing key, say) must also guess a live session id of that user.
     """
-    if not _is_uuid(claims.sub):
+    if not _is_uuid(claims.sub) or claims.sid is None or not _is_uuid(claims.sid):
         return None
-    session: Session | None = None
-    if claims.sid is not None:
-        if not _is_uuid(claims.sid):
-            return None
-        session = Session.objects.select_related("user").filter(pk=claims.sid, user_id=claims.sub).first()
-        if session is None or not session_is_live(session):
-            return None
-        user = session.user
-    else:
-        user = User.objects.filter(pk=claims.sub).first()
-        if user is None:
-            return None
+    session = Session.objects.select_related("user").filter(pk=claims.sid, user_id=claims.sub).first()
+    if session is None or not session_is_live(session):
+        return None
+    user = session.user
     if not user.is_active or claims.get("ver") != user.token_version:
         return None
     return user, session

@@ -86,7 +86,7 @@ class AccessTokenAuthentication(BaseAuthentication):
             )
         user, session = current
         request.authfort_session = session
-        log_context.bind(user_id=user.pk, session_id=session.pk if session else None)
+        log_context.bind(user_id=user.pk, session_id=session.pk)
         return user, claims
 
     def authenticate_header(self, request: Any) -> str:

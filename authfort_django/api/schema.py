@@ -237,7 +237,7 @@ LOGOUT = _operation(
     auth=[{"bearerAuth": []}, {"cookieAuth": []}, {"refreshCookie": []}, {}],
     responses={
         204: NO_CONTENT,
-        400: _error("The access token belongs to no session (no_session), or the body is not JSON."),
+        400: _error("The body is not JSON (parse_error)."),
         401: _error("Nothing identifies a session, or the token is not valid."),
         403: CSRF_OR_FORBIDDEN,
         415: NOT_JSON,

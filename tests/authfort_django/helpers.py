@@ -11,9 +11,17 @@ from authfort_django.tokens import access_token_claims
 
 
 def mint(user: Any, session: Any = None, *, header: dict[str, Any] | None = None, **overrides: Any) -> str:
-    """A token signed with the server's active key; `overrides` replace claims (None removes)."""
+    """A token signed with the server's active key; `overrides` replace claims (None removes).
+
+    Without `session`, one is started for it, as every token the server issues has one;
+    `sid=None` removes it, for tests of what a session-less token gets.
+    """
     import jwt
 
+    from authfort_django import sessions
+
+    if session is None:
+        session = sessions.start_session(user).session
     active = key_store.signing_key()
     claims = access_token_claims(user, session, now=int(time.time()))
     for name, value in overrides.items():

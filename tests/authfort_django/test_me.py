@@ -157,3 +157,10 @@ def test_roles_in_me_come_from_the_database(api_client):
     user.roles.add(RoleFactory(name="editor"))
 
     assert api_client.get(URL, **bearer(token)).json()["roles"] == ["editor"]
+
+
+def test_a_correctly_signed_token_without_a_session_is_refused(api_client, user):
+    response = api_client.get(URL, **bearer(mint(user, sid=None)))
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_revoked"
