@@ -12,7 +12,6 @@ Pinned to one core; rounds interleave every path.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import statistics
 import sys
@@ -30,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding  # noqa: E402
 from authfort_django import jwt_backend  # noqa: E402
 from authfort_django.keys import generate_private_key  # noqa: E402
 from bench.report import Row, Section, emit, median_ratio  # noqa: E402
+from bench.timing import ops_per_second  # noqa: E402
 
 ALGORITHMS = ("RS256", "ES256", "EdDSA")
 
@@ -53,20 +53,6 @@ def _raw_signer(key: object, algorithm: str) -> Callable[[bytes], bytes]:
         return lambda data: key.sign(data, ecdsa)
     return key.sign  # Ed25519 takes the message alone
 
-
-def _rate(run: Callable[[], None], batch: int, seconds: float) -> float:
-    done, elapsed = 0, 0.0
-    while elapsed < seconds:
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            run()
-            elapsed += time.perf_counter() - start
-        finally:
-            gc.enable()
-        done += batch
-    return done / elapsed
 
 
 def run(seconds: float, rounds: int, batch: int) -> Section:
@@ -94,10 +80,10 @@ def run(seconds: float, rounds: int, batch: int) -> Section:
 
     rates: dict[tuple[str, str], list[float]] = {(a, k): [] for a, k, _ in paths}
     for _, _, fn in paths:
-        _rate(fn, batch, 0.05)  # warm-up
+        ops_per_second(fn, batch, 0.05)  # warm-up
     for _ in range(rounds):
         for algorithm, kind, fn in paths:
-            rates[(algorithm, kind)].append(_rate(fn, batch, seconds))
+            rates[(algorithm, kind)].append(ops_per_second(fn, batch, seconds))
 
     section = Section(
         4, "Signing",

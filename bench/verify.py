@@ -26,14 +26,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import gc
 import json
 import os
 import statistics
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -44,6 +43,7 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
 
 from bench.report import Row, Section, emit, median_ratio  # noqa: E402
+from bench.timing import ops_per_second  # noqa: E402
 from verifier_client import MalformedTokenError, TokenVerifier  # noqa: E402
 
 ISSUER = "https://auth.example.test"
@@ -97,25 +97,6 @@ def _serve_jwks(document: dict) -> ThreadingHTTPServer:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
-
-def _timed(run: Callable[[], None], count: int, seconds: float, setup: Callable[[], None] | None) -> float:
-    """Verifications per second of `run()` (which verifies `count` tokens) repeated for about `seconds`."""
-    done, elapsed = 0, 0.0
-    while elapsed < seconds:
-        if setup is not None:
-            setup()
-        # As timeit does: collect outside the timing, no collector pauses inside
-        # (they land on whichever path happens to allocate when one is due).
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            run()
-            elapsed += time.perf_counter() - start
-        finally:
-            gc.enable()
-        done += count
-    return done / elapsed
 
 
 class _Path:
@@ -268,10 +249,10 @@ def run(tokens: int, seconds: float, rounds: int) -> Section:
         url = f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
         paths = build_paths(minted, no_aud, key, url)
         for path in paths:  # warm-up: imports, caches, branch predictors
-            _timed(path.run, path.count, 0.05, path.setup)
+            ops_per_second(path.run, path.count, 0.05, path.setup)
         for _ in range(rounds):
             for path in paths:
-                path.rates.append(_timed(path.run, path.count, seconds, path.setup))
+                path.rates.append(ops_per_second(path.run, path.count, seconds, path.setup))
         huge_us = _huge_token_microseconds(TokenVerifier(url, issuer=ISSUER, audience=AUDIENCE))
     finally:
         server.shutdown()

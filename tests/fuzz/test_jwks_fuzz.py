@@ -12,15 +12,14 @@ document never takes away keys that were trusted before.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from tests.fuzz.guards import no_unexpected_errors
 from tests.fuzz.strategies import json_values, objects_with, values_or
 from tests.helpers.clock import FakeClock
 from tests.helpers.http_fixtures import LoopbackHTTPServer
@@ -38,26 +37,6 @@ SMALL_RSA = public_jwk(SMALL_RSA_KEY, "small")
 SIGNED = b"header.payload"
 
 
-class _Unexpected(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "unexpected" in record.getMessage().lower():
-            self.messages.append(record.getMessage())
-
-
-@contextmanager
-def no_unexpected_errors() -> Iterator[None]:
-    handler = _Unexpected()
-    logger = logging.getLogger("verifier_client")
-    logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-    assert not handler.messages, handler.messages
 
 
 # One JWK: a real key's members mixed with wrong, missing, private or odd ones.
@@ -142,7 +121,7 @@ def test_the_jwks_client_survives_any_sequence_of_answers(answers, kid):
     with no_unexpected_errors():
         for _ in answers:
             try:
-                key = client.get_key(kid)
+                client.get_key(kid)
             except (UnknownKeyError, KeySetUnavailableError) as exc:
                 event(type(exc).__name__)
             else:

@@ -9,14 +9,12 @@ logs "Token rejected by an unexpected ...", which these tests watch for).
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
+from tests.fuzz.guards import no_unexpected_errors
 from tests.fuzz.strategies import broken_segments, json_values, objects_with, segment, values_or
 from tests.helpers.tokens import AUDIENCE, ISSUER, b64url, default_claims, mint, public_jwk
 from verifier_client import TokenVerifier
@@ -37,27 +35,6 @@ def make_verifier() -> TokenVerifier:
 VERIFIER = make_verifier()
 
 
-class _Unexpected(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if "unexpected" in message.lower():
-            self.messages.append(message)
-
-
-@contextmanager
-def no_unexpected_errors() -> Iterator[None]:
-    handler = _Unexpected()
-    logger = logging.getLogger("verifier_client")
-    logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-    assert not handler.messages, handler.messages
 
 
 def check(token: object, verifier: TokenVerifier = VERIFIER) -> object:
