@@ -244,10 +244,3 @@ def test_a_correctly_signed_token_without_a_session_is_inactive(api_client, live
     user, _, _ = live
 
     assert _ask(api_client, mint(user, sid=None)).json() == INACTIVE
-
-
-def test_a_token_naming_another_users_session_is_inactive(api_client, live):
-    user, session, _ = live
-    other = UserFactory()
-
-    assert _ask(api_client, mint(other, session, sub=str(other.pk))).json() == INACTIVE
