@@ -7,6 +7,7 @@ Nothing here is needed by the reusable app itself: a project that installs
 
 from pathlib import Path
 
+import authfort_django
 import environ
 
 from authfort_django.logging_json import logging_config as authfort_logging_config
@@ -135,7 +136,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "authfort",
     "DESCRIPTION": "Sign-in, sessions and tokens. Errors are always {detail, code}.",
-    "VERSION": "0.1.0",
+    "VERSION": authfort_django.__version__,
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,

@@ -34,7 +34,7 @@ from .introspection import IntrospectionClient, IntrospectionResult
 from .jwks import FetchResponse, JWKSClient, KeySet, StaticKeySet, VerificationKey
 from .verifier import TokenVerifier
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Claims",
