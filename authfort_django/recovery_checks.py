@@ -3,12 +3,14 @@
     E008 PASSWORD_RESET_TTL / EMAIL_VERIFICATION_TTL not a positive integer,
          or FRONTEND_URL set but not an http(s) URL, or a link path without {token}
     W005 FRONTEND_URL unset: reset and verification requests answer 503
+    W006 DEBUG off with the console email backend: mailed tokens land in the server's output
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
 from .app_settings import DEFAULTS, authfort_settings
@@ -56,4 +58,26 @@ def check_recovery(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="authfort.E008",
             )
         )
+    messages += _check_mail_delivery(frontend)
     return messages
+
+
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+def _check_mail_delivery(frontend: Any) -> list[CheckMessage]:
+    """W006: outside DEBUG, the console backend would write every reset link, token
+    and all, to the server's output, which is usually its log."""
+    if settings.DEBUG or not frontend or not authfort_settings.SEND_ACCOUNT_EMAILS:
+        return []
+    if getattr(settings, "EMAIL_BACKEND", "") != CONSOLE_BACKEND:
+        return []
+    return [
+        Warning(
+            "EMAIL_BACKEND is the console backend with DEBUG off: every password-reset and "
+            "verification mail, its single-use token included, is written to the server's output.",
+            hint="Set EMAIL_URL (e.g. smtp+tls://user:password@mail.example.com:587) or another "
+            "EMAIL_BACKEND; or AUTHFORT_SEND_ACCOUNT_EMAILS=false and deliver from the signals.",
+            id="authfort.W006",
+        )
+    ]

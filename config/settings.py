@@ -228,11 +228,17 @@ AUTHFORT = _authfort_from_env()
 
 # Mail (password reset and email verification links). EMAIL_URL (e.g.
 # smtp+tls://user:password@mail.example.com:587) configures SMTP in one variable;
-# otherwise EMAIL_BACKEND, by default the console, so `make run` prints the links.
+# otherwise EMAIL_BACKEND: the console with DEBUG (`make run` prints the links), else SMTP
+# on localhost:25 (Django's default).
 if "EMAIL_URL" in env:
     vars().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+    # The console prints each mail, token included: for local work only (check W006).
+    EMAIL_BACKEND = env.str(
+        "EMAIL_BACKEND",
+        default="django.core.mail.backends.console.EmailBackend" if DEBUG
+        else "django.core.mail.backends.smtp.EmailBackend",
+    )
 if "EMAIL_FILE_PATH" in env:
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="authfort@localhost")

@@ -138,6 +138,29 @@ def example_hook(user, session):  # an importable EXTRA_CLAIMS target
 # Account recovery (authfort_django/recovery_checks.py).
 
 
+@pytest.mark.parametrize("send", [True, False])
+def test_w006_console_mail_outside_debug(settings, authfort, send) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    authfort(FRONTEND_URL="https://app.example.com", SEND_ACCOUNT_EMAILS=send)
+
+    if send:
+        message = only("authfort.W006")
+        assert isinstance(message, Warning)
+        assert "EMAIL_URL" in message.hint
+    else:
+        assert "authfort.W006" not in authfort_ids()
+
+
+def test_w006_is_quiet_under_debug_and_with_a_real_backend(settings, authfort) -> None:
+    authfort(FRONTEND_URL="https://app.example.com")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    settings.DEBUG = True
+    assert "authfort.W006" not in authfort_ids()
+    settings.DEBUG = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    assert "authfort.W006" not in authfort_ids()
+
+
 def test_w005_no_frontend_url(authfort) -> None:
     authfort(FRONTEND_URL=None)
     message = only("authfort.W005")
