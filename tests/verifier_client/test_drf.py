@@ -219,7 +219,7 @@ def test_has_role_refuses_others_with_403(api, verifier_settings, make_token):
     response = api.get("/admin-only", **bearer(make_token(claims={"roles": ["reader"]})))
 
     assert response.status_code == 403
-    assert response.json()["detail"] == "Your token lacks a role this resource requires."
+    assert response.json()["detail"] == "Your token lacks a role this resource requires. If an administrator has just granted it, refresh the token or log in again: roles are read when a token is issued."
 
 
 def test_has_role_without_a_token_is_401(api, verifier_settings):

@@ -159,7 +159,7 @@ def test_roles_required_admits_any_of_its_roles(client, make_token, path, roles,
 def test_missing_role_is_a_json_403(client, make_token):
     response = client.get("/admin-only", headers=bearer(make_token()))
 
-    assert response.json == {"detail": "Your token lacks a role this resource requires.", "code": "missing_role"}
+    assert response.json == {"detail": "Your token lacks a role this resource requires. If an administrator has just granted it, refresh the token or log in again: roles are read when a token is issued.", "code": "missing_role"}
 
 
 def test_roles_required_without_a_token_is_401(client):

@@ -165,7 +165,7 @@ def role_names(names: tuple[str, ...], caller: str) -> tuple[str, ...]:
     return names
 
 
-MISSING_ROLE = "Your token lacks a role this resource requires."
+MISSING_ROLE = "Your token lacks a role this resource requires. If an administrator has just granted it, refresh the token or log in again: roles are read when a token is issued."
 
 
 def csrf_ok(method: str, header_value: str | None, cookie_value: str | None) -> bool:
