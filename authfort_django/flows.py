@@ -8,6 +8,7 @@ result or raises an `exceptions.AuthfortError`.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.contrib.auth import authenticate
@@ -19,7 +20,9 @@ from . import audit, exceptions, sessions, tokens
 from .app_settings import authfort_settings
 from .metrics import instruments as metrics
 from .models import AuthEvent, Role, User
-from .recovery_errors import EmailNotVerified
+from .recovery_errors import EmailLinksNotConfigured, EmailNotVerified
+
+logger = logging.getLogger("authfort.flows")
 
 
 @dataclass(frozen=True)
@@ -48,14 +51,16 @@ def issue_pair(user: User, grant: sessions.SessionGrant) -> TokenPair:
 
 def register(
     *, email: str, password: str, name: str = "", request: HttpRequest | None = None
-) -> TokenPair:
+) -> TokenPair | User:
+    """The new account's token pair; with REQUIRE_VERIFIED_EMAIL, the new user alone
+    (no session until the address is verified: a verification link is mailed)."""
     with metrics.timing_issue("register"):
-        pair = _register(email=email, password=password, name=name, request=request)
+        result = _register(email=email, password=password, name=name, request=request)
     metrics.count_register()
-    return pair
+    return result
 
 
-def _register(*, email: str, password: str, name: str, request: HttpRequest | None) -> TokenPair:
+def _register(*, email: str, password: str, name: str, request: HttpRequest | None) -> TokenPair | User:
     if not authfort_settings.REGISTRATION_OPEN:
         raise exceptions.RegistrationClosed()
     if User.objects.filter(email__iexact=email).exists():
@@ -70,16 +75,35 @@ def _register(*, email: str, password: str, name: str, request: HttpRequest | No
     except IntegrityError:
         # A concurrent registration of the same address won the race for the unique index.
         raise exceptions.EmailTaken() from None
+    if authfort_settings.REQUIRE_VERIFIED_EMAIL:
+        audit.record(AuthEvent.Type.REGISTER, user=user, request=request)
+        _mail_verification_link(user, request)
+        return user
     grant = sessions.start_session(user, request)
     audit.record(AuthEvent.Type.REGISTER, user=user, session=grant.session, request=request)
     return issue_pair(user, grant)
+
+
+def _mail_verification_link(user: User, request: HttpRequest | None) -> None:
+    """The account exists whatever happens to the mail; a user can ask for a new link."""
+    from . import recovery  # recovery imports sessions and audit, not flows
+
+    try:
+        recovery.request_email_verification(user=user, request=request)
+    except EmailLinksNotConfigured:
+        logger.error("no verification link mailed to a new account: AUTHFORT_FRONTEND_URL is not set")
+
+
+def _ensure_verified(user: User) -> None:
+    if authfort_settings.REQUIRE_VERIFIED_EMAIL and user.email_verified_at is None:
+        raise EmailNotVerified()
 
 
 def login(*, email: str, password: str, request: HttpRequest | None = None) -> TokenPair:
     try:
         with metrics.timing_issue("login"):
             pair = _login(email=email, password=password, request=request)
-    except exceptions.InvalidCredentials:
+    except (exceptions.InvalidCredentials, EmailNotVerified):
         metrics.count_login(success=False)
         raise
     metrics.count_login(success=True)
@@ -99,20 +123,30 @@ def _login(*, email: str, password: str, request: HttpRequest | None) -> TokenPa
             reason="inactive" if known is not None and not known.is_active else "credentials",
         )
         raise exceptions.InvalidCredentials()
-    if authfort_settings.REQUIRE_VERIFIED_EMAIL and user.email_verified_at is None:
-        # Only after the right password: the 403 tells nothing to someone guessing.
+    try:
+        _ensure_verified(user)  # only after the right password: the 403 tells a guesser nothing
+    except EmailNotVerified:
         audit.record(AuthEvent.Type.LOGIN_FAILED, user=user, request=request, reason="email_not_verified")
-        raise EmailNotVerified()
+        raise
     grant = sessions.start_session(user, request)
     audit.record(AuthEvent.Type.LOGIN_SUCCEEDED, user=user, session=grant.session, request=request)
     return issue_pair(user, grant)
 
 
 def refresh(*, refresh_token: object, request: HttpRequest | None = None) -> TokenPair:
-    """Rotate `refresh_token` (see sessions.rotate_refresh_token) and issue a new pair."""
+    """Rotate `refresh_token` (see sessions.rotate_refresh_token) and issue a new pair.
+
+    With REQUIRE_VERIFIED_EMAIL, a session of an unverified account (one from before
+    the setting was turned on) ends here with EmailNotVerified.
+    """
     try:
         with metrics.timing_issue("refresh"):
             grant = sessions.rotate_refresh_token(refresh_token, request)
+            try:
+                _ensure_verified(grant.session.user)
+            except EmailNotVerified:
+                sessions.revoke_session(grant.session, reason="email_not_verified")
+                raise
             pair = issue_pair(grant.session.user, grant)
     except exceptions.RefreshError as exc:
         metrics.count_refresh(exc.code)

@@ -2,6 +2,7 @@
 
     E008 PASSWORD_RESET_TTL / EMAIL_VERIFICATION_TTL not a positive integer,
          or FRONTEND_URL set but not an http(s) URL, or a link path without {token}
+    E009 REQUIRE_VERIFIED_EMAIL without FRONTEND_URL: new accounts could never verify
     W005 FRONTEND_URL unset: reset and verification requests answer 503
     W006 DEBUG off with the console email backend: mailed tokens land in the server's output
 """
@@ -40,7 +41,16 @@ def check_recovery(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 )
             )
     frontend = authfort_settings.FRONTEND_URL
-    if not frontend:
+    if not frontend and authfort_settings.REQUIRE_VERIFIED_EMAIL:
+        messages.append(
+            Error(
+                "REQUIRE_VERIFIED_EMAIL is on but AUTHFORT['FRONTEND_URL'] is not set: no verification "
+                "link can be built, so new accounts could never log in.",
+                hint="Set AUTHFORT_FRONTEND_URL to the address of the page that opens the link.",
+                id="authfort.E009",
+            )
+        )
+    elif not frontend:
         messages.append(
             Warning(
                 "AUTHFORT['FRONTEND_URL'] is not set: password reset and email verification links "

@@ -14,7 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import serializers
 
 from . import serializers as api_serializers
@@ -187,12 +193,25 @@ def _operation(
     )
 
 
+AwaitingVerification = inline_serializer(
+    "AwaitingVerification",
+    {
+        "user": api_serializers.UserSerializer(),
+        "detail": serializers.CharField(help_text="What to do next: open the mailed link, then log in."),
+    },
+)
 REGISTER = _operation(
     summary="Create an account and sign in",
+    description="With AUTHFORT_REQUIRE_VERIFIED_EMAIL the answer holds the user and no tokens: a "
+    "verification link is mailed, and the first login after verifying signs in.",
     tags=["sign-in"],
     request=api_serializers.RegisterSerializer,
     responses={
-        201: TokenPair,
+        201: PolymorphicProxySerializer(
+            component_name="Registered",
+            serializers=[TokenPair, AwaitingVerification],
+            resource_type_field_name=None,
+        ),
         400: INVALID,
         403: _error("Registration is closed on this server (registration_closed)."),
         409: _error("The email address already has an account (email_taken)."),
@@ -208,6 +227,8 @@ LOGIN = _operation(
         200: TokenPair,
         400: INVALID,
         401: _error("Wrong email or password, or the account is inactive (invalid_credentials; one answer for all)."),
+        403: _error("REQUIRE_VERIFIED_EMAIL and the address is not verified yet (email_not_verified; "
+                    "only after the right password)."),
         415: NOT_JSON,
         429: THROTTLED,
     },
@@ -223,7 +244,8 @@ REFRESH = _operation(
         200: TokenPair,
         400: NOT_PARSABLE,
         401: _error("refresh_token_missing, _malformed, _invalid, _expired, _revoked or _reused."),
-        403: CSRF_OR_FORBIDDEN,
+        403: _error("csrf_failed (cookie refresh without X-CSRF-Token), or email_not_verified: with "
+                    "REQUIRE_VERIFIED_EMAIL a session of an unverified account ends here."),
         415: NOT_JSON,
         429: THROTTLED,
     },

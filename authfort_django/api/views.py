@@ -61,6 +61,12 @@ def _has_authorization_header(request: Request) -> bool:
     return bool(request.META.get("HTTP_AUTHORIZATION"))
 
 
+AWAITING_VERIFICATION = (
+    "Account created. Open the link we emailed to confirm your address, then log in. "
+    'No mail? POST /auth/verify-email/request with {"email": "<your address>"}.'
+)
+
+
 @schema.REGISTER
 class RegisterView(AuthfortAPIView):
     authentication_classes: list = []
@@ -69,8 +75,12 @@ class RegisterView(AuthfortAPIView):
     def post(self, request: Request) -> Response:
         body = serializers.RegisterSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        pair = flows.register(**body.validated_data, request=request)
-        return _tokens(pair, status_code=status.HTTP_201_CREATED)
+        result = flows.register(**body.validated_data, request=request)
+        if isinstance(result, flows.TokenPair):
+            return _tokens(result, status_code=status.HTTP_201_CREATED)
+        # REQUIRE_VERIFIED_EMAIL: the account exists; tokens come at the first login after verifying.
+        body = {"user": serializers.UserSerializer(result).data, "detail": AWAITING_VERIFICATION}
+        return _no_store(Response(body, status=status.HTTP_201_CREATED))
 
 
 @schema.LOGIN

@@ -161,6 +161,13 @@ def test_w006_is_quiet_under_debug_and_with_a_real_backend(settings, authfort) -
     assert "authfort.W006" not in authfort_ids()
 
 
+def test_e009_verified_email_required_without_frontend_url(authfort) -> None:
+    authfort(FRONTEND_URL=None, REQUIRE_VERIFIED_EMAIL=True)
+    message = only("authfort.E009")
+    assert isinstance(message, Error)
+    assert "authfort.W005" not in authfort_ids()
+
+
 def test_w005_no_frontend_url(authfort) -> None:
     authfort(FRONTEND_URL=None)
     message = only("authfort.W005")
