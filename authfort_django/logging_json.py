@@ -41,8 +41,12 @@ _PATTERNS = (
     re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){1,3}"),
     re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|$)", re.DOTALL),
     re.compile(r"(?i)(\b(?:bearer|basic)\s+)([^\s\"',;]+)"),
-    # password=..., "refresh_token": "...", secret: ...  (group 1 is kept, group 2 blanked)
-    re.compile(rf"(?i)((?<![\w-]){_SECRET_NAME}[\"']?\s*[:=]\s*[\"']?)([^\s\"',;&}}\[\]]+)"),
+    # password=..., "refresh_token": "...", secret: ...  (group 1 is kept, group 2 blanked; a
+    # quoted value is blanked to its closing quote, spaces and all: passphrases have spaces)
+    re.compile(
+        rf"(?i)((?<![\w-]){_SECRET_NAME}[\"']?\s*[:=]\s*)"
+        r"(\"(?:[^\"\\]|\\.)*(?:\"|$)|'(?:[^'\\]|\\.)*(?:'|$)|[^\s\"',;&}\[\]]+)"
+    ),
 )
 # Shorter values are too likely to occur in innocent text to be blanked everywhere.
 MIN_EXACT_SECRET_LENGTH = 8
@@ -77,7 +81,13 @@ def redact(text: str, exact: Iterable[str] = ()) -> str:
     text = pem_re.sub(REDACTED, text)
     keep_name = lambda m: m.group(1) + REDACTED  # noqa: E731
     text = bearer_re.sub(keep_name, text)
-    return pair_re.sub(keep_name, text)
+    return pair_re.sub(_blank_value, text)
+
+
+def _blank_value(match: re.Match[str]) -> str:
+    value = match.group(2)
+    quote = value[0] if value[0] in "\"'" else ""
+    return f"{match.group(1)}{quote}{REDACTED}{quote}"
 
 
 class RedactSecretsFilter(logging.Filter):

@@ -1,9 +1,14 @@
 """A view that logs every secret it touches, to prove the log filter blanks them."""
 
+import json
 import logging
 
 from django.http import JsonResponse
 from django.urls import include, path
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from authfort_django.api.authentication import AccessTokenAuthentication
 
 from authfort_django import sessions
 from authfort_django.key_store import key_store
@@ -15,6 +20,9 @@ logger = logging.getLogger("authfort.careless")
 
 def careless(request):
     logger.info("body %s", request.body.decode())
+    # Bare values, no key name beside them: only the request's noted secrets can blank these.
+    sent = json.loads(request.body)
+    logger.info("values %s / %s", sent["password"], sent["refresh_token"])
     logger.info("headers %s", dict(request.headers))
     logger.info("key %s", serialize_private_key(key_store.signing_key().private_key).decode())
     grant = sessions.start_session(User.objects.first(), request)
@@ -22,4 +30,18 @@ def careless(request):
     return JsonResponse({"new_refresh_token": grant.refresh_token})
 
 
-urlpatterns = [path("careless", careless), path("", include("authfort_django.urls"))]
+class Chatty(APIView):
+    """A token-authenticated view that logs one line: it should carry the caller's ids."""
+
+    authentication_classes = [AccessTokenAuthentication]
+
+    def get(self, request):
+        logger.info("served the caller")
+        return Response({})
+
+
+urlpatterns = [
+    path("careless", careless),
+    path("chatty", Chatty.as_view()),
+    path("", include("authfort_django.urls")),
+]

@@ -22,6 +22,7 @@ from authfort_django.logging_json import (
     logging_config,
     redact,
 )
+from authfort_django.tokens import verify_access_token
 from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, introspect, login, refresh
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -61,6 +62,8 @@ def _record(msg: str, *args: object, **extra: object) -> logging.LogRecord:
         "password=hunter2hunter2",
         '{"refresh_token": "Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eA"}',
         "new_password: 'another-passphrase'",
+        '{"password": "a fresh passphrase 9!", "email": "ada@example.com"}',
+        "password='unterminated passphrase",
         "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
     ],
 )
@@ -68,7 +71,8 @@ def test_secret_shaped_text_is_blanked(text):
     cleaned = redact(text)
 
     assert REDACTED in cleaned
-    for fragment in ("eyJzdWIi", "abcdefgh12345678", "hunter2", "Zm9vYmFy", "another-passphrase", "MIIEvQ"):
+    for fragment in ("eyJzdWIi", "abcdefgh12345678", "hunter2", "Zm9vYmFy", "another-passphrase", "MIIEvQ",
+                     "fresh passphrase", "unterminated"):
         assert fragment not in cleaned
 
 
@@ -224,7 +228,7 @@ def test_secrets_a_careless_view_logs_outright_are_blanked(api_client, json_line
 
     response = api_client.post(
         "/careless",
-        {"password": "my-plain-passphrase", "refresh_token": issued["refresh_token"]},
+        {"password": "my plain passphrase", "refresh_token": issued["refresh_token"]},
         format="json",
         **bearer(issued["access_token"]),
     )
@@ -232,12 +236,26 @@ def test_secrets_a_careless_view_logs_outright_are_blanked(api_client, json_line
     assert response.status_code == 200
     text = "\n".join(json_lines())
     careless = [json.loads(line) for line in json_lines() if '"authfort.careless"' in line]
-    assert len(careless) == 4 and all(line["request_id"] == response["X-Request-ID"] for line in careless)
+    assert len(careless) == 5 and all(line["request_id"] == response["X-Request-ID"] for line in careless)
     for secret in (
-        "my-plain-passphrase", issued["refresh_token"], issued["access_token"], INTROSPECTION_SECRET,
+        "my plain passphrase", issued["refresh_token"], issued["access_token"], INTROSPECTION_SECRET,
         private_pem.splitlines()[1], response.json()["new_refresh_token"],
     ):
         assert secret not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.observability.careless_urls")
+def test_a_token_authenticated_requests_lines_carry_the_user_and_session(api_client, json_lines, user):
+    issued = login(api_client, user, DEFAULT_PASSWORD)
+
+    response = api_client.get("/chatty", **bearer(issued["access_token"]))
+
+    assert response.status_code == 200
+    (line,) = [json.loads(text) for text in json_lines() if "served the caller" in text]
+    assert line["user_id"] == str(user.pk)
+    assert line["session_id"] == verify_access_token(issued["access_token"])["sid"]
+    assert line["request_id"] == response["X-Request-ID"]
 
 
 def test_an_object_in_extra_is_logged_as_redacted_text():
