@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from . import log_context
 from .models import AccountToken, User
 
 SELECTOR_BYTES = 12
@@ -72,8 +73,9 @@ def issue(user: User, purpose: str, *, ttl: int, now: datetime | None = None) ->
     """A new token for `user`; every earlier unused token of the same purpose is superseded."""
     now = now or timezone.now()
     selector, verifier, raw = new_raw_token()
+    log_context.note_secrets([raw])  # blanked from this request's log lines, links included
     with transaction.atomic():
-        supersede_outstanding(user, purpose, now=now)
+        _supersede_outstanding(user, purpose, now=now)
         record = AccountToken.objects.create(
             purpose=purpose,
             user=user,
@@ -86,7 +88,7 @@ def issue(user: User, purpose: str, *, ttl: int, now: datetime | None = None) ->
     return IssuedToken(record, raw)
 
 
-def supersede_outstanding(user: User, purpose: str, *, now: datetime) -> int:
+def _supersede_outstanding(user: User, purpose: str, *, now: datetime) -> int:
     return AccountToken.objects.filter(
         user=user, purpose=purpose, used_at__isnull=True, superseded_at__isnull=True
     ).update(superseded_at=now)
@@ -126,7 +128,11 @@ def redeem(raw: object, purpose: str, *, now: datetime | None = None) -> Account
     return record
 
 
-def purge_expired(*, older_than: timedelta = timedelta(days=7), now: datetime | None = None) -> int:
-    """Delete tokens that expired more than `older_than` ago (kept a while to answer `*_expired`)."""
+# Expired tokens are kept this long so a late click still gets `*_expired`, not `*_invalid`.
+KEEP_EXPIRED = timedelta(days=7)
+
+
+def purge_expired(*, now: datetime | None = None) -> int:
+    """Delete tokens that expired more than KEEP_EXPIRED ago."""
     now = now or timezone.now()
-    return AccountToken.objects.filter(expires_at__lte=now - older_than).delete()[0]
+    return AccountToken.objects.filter(expires_at__lte=now - KEEP_EXPIRED).delete()[0]

@@ -1,7 +1,7 @@
 """System checks of account recovery and verification (ids continue checks.py's list).
 
-    E008 PASSWORD_RESET_TTL / EMAIL_VERIFICATION_TTL not a positive integer,
-         or FRONTEND_URL set but not an http(s) URL, or a link path without {token}
+    E008 FRONTEND_URL set but not an http(s) URL, or a link path without {token}
+    (PASSWORD_RESET_TTL and EMAIL_VERIFICATION_TTL are lifetimes: checks.py's E003)
     E009 REQUIRE_VERIFIED_EMAIL without FRONTEND_URL: new accounts could never verify
     W005 FRONTEND_URL unset: reset and verification requests answer 503
     W006 DEBUG off with the console email backend: mailed tokens land in the server's output
@@ -20,16 +20,6 @@ from .app_settings import DEFAULTS, authfort_settings
 @register()
 def check_recovery(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
-    for name in ("PASSWORD_RESET_TTL", "EMAIL_VERIFICATION_TTL"):
-        value = getattr(authfort_settings, name)
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            messages.append(
-                Error(
-                    f"AUTHFORT[{name!r}] is {value!r}; it must be a positive number of seconds.",
-                    hint=f"Set it to a positive integer (default {DEFAULTS[name]}).",
-                    id="authfort.E008",
-                )
-            )
     for name in ("PASSWORD_RESET_PATH", "VERIFY_EMAIL_PATH"):
         path = getattr(authfort_settings, name)
         if not isinstance(path, str) or "{token}" not in path:

@@ -49,8 +49,7 @@ def logout(session: Session, *, request: HttpRequest | None = None) -> bool:
 def logout_all(user: User, *, request: HttpRequest | None = None) -> int:
     """End every session of `user` and invalidate all their access tokens; returns sessions ended."""
     with transaction.atomic():
-        ended = sessions.revoke_all_sessions(user, reason="logout_all")
-        sessions.bump_token_version(user)
+        ended = sessions.end_every_session(user, reason="logout_all")
         audit.record(AuthEvent.Type.LOGOUT_ALL, user=user, request=request, sessions_revoked=ended)
     return ended
 
@@ -70,10 +69,7 @@ def change_password(
             "The current password (`old_password`) is incorrect; nothing was changed."
         )
     with transaction.atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        ended = sessions.revoke_all_sessions(user, reason="password_changed")
-        sessions.bump_token_version(user)
+        ended = replace_password(user, new_password, reason="password_changed")
         grant = sessions.start_session(user, request)
         audit.record(
             AuthEvent.Type.PASSWORD_CHANGED,
@@ -83,6 +79,14 @@ def change_password(
             sessions_revoked=ended,
         )
         return issue_pair(user, grant)
+
+
+def replace_password(user: User, new_password: str, *, reason: str) -> int:
+    """Store `new_password` (already validated) and end every session and access token of
+    `user`; returns how many sessions ended. For password change and password reset."""
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    return sessions.end_every_session(user, reason=reason)
 
 
 def end_own_session(user: User, session_id: str, *, request: HttpRequest | None = None) -> None:
@@ -111,8 +115,7 @@ def ban(target: User, *, by: User, request: HttpRequest | None = None) -> int:
     with transaction.atomic():
         User.objects.filter(pk=target.pk).update(is_active=False)
         target.is_active = False
-        ended = sessions.revoke_all_sessions(target, reason="banned")
-        sessions.bump_token_version(target)
+        ended = sessions.end_every_session(target, reason="banned")
         audit.record(AuthEvent.Type.BANNED, user=target, request=request, by=str(by.pk), sessions_revoked=ended)
         transaction.on_commit(lambda: user_banned.send(sender=User, user=target, by=by, request=request))
     return ended

@@ -190,6 +190,14 @@ def revoke_all_sessions(user: User, *, reason: str) -> int:
     )
 
 
+def end_every_session(user: User, *, reason: str) -> int:
+    """Revoke every session of `user` and invalidate every access token already issued
+    (both levers: see revocation); returns how many sessions ended."""
+    ended = revoke_all_sessions(user, reason=reason)
+    bump_token_version(user)
+    return ended
+
+
 def bump_token_version(user: User) -> None:
     """Invalidate every access token of `user` issued so far (the `ver` claim)."""
     User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)

@@ -178,13 +178,17 @@ def test_w005_no_frontend_url(authfort) -> None:
 @pytest.mark.parametrize(
     "values",
     [
-        {"PASSWORD_RESET_TTL": 0},
-        {"EMAIL_VERIFICATION_TTL": "3600"},
         {"PASSWORD_RESET_PATH": "/reset"},
         {"FRONTEND_URL": "app.example.com"},
     ],
-    ids=["reset-ttl", "verification-ttl", "path-without-token", "frontend-not-a-url"],
+    ids=["path-without-token", "frontend-not-a-url"],
 )
 def test_e008_recovery_settings(authfort, values) -> None:
     authfort(**values)
     assert isinstance(only("authfort.E008"), Error)
+
+
+@pytest.mark.parametrize("values", [{"PASSWORD_RESET_TTL": 0}, {"EMAIL_VERIFICATION_TTL": "3600"}])
+def test_e003_recovery_lifetimes(authfort, values) -> None:
+    authfort(**values)
+    assert isinstance(only("authfort.E003"), Error)

@@ -241,12 +241,24 @@ def test_requests_are_throttled_per_account(api_client, mailoutbox, user, passwo
     assert len(mailoutbox) == 2
 
 
-def test_requests_by_address_are_throttled_per_address(api_client, authfort):
+def test_requests_by_address_are_throttled_per_address(api_client, authfort, settings):
+    # Per address, whatever the client address and however the address is spelt.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
     authfort(THROTTLE_RATES={"verify_email_account": "1/hour"})
 
-    statuses = [_request(api_client, email="Someone@example.com").status_code for _ in range(2)]
+    def ask(email, client_address):
+        return api_client.post(
+            "/auth/verify-email/request", {"email": email}, format="json", HTTP_X_FORWARDED_FOR=client_address
+        )
+
+    statuses = [
+        ask(spelling, f"203.0.113.{n}").status_code
+        for n, spelling in enumerate(["Someone@example.com", "someone@EXAMPLE.com "])
+    ]
+    other = ask("someone-else@example.com", "203.0.113.9")
 
     assert statuses == [202, 429]
+    assert other.status_code == 202
 
 
 def test_confirmations_are_throttled(api_client, authfort):
