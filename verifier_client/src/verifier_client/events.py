@@ -4,7 +4,7 @@
     counts = EventCounter()
     verifier = TokenVerifier(jwks_url=..., issuer=..., audience="orders", on_event=counts)
     ...
-    counts.get("verification_failed", "expired_token")   # -> 3
+    counts.get("verification_failed", "token_expired")   # -> 3
 
 `on_event` is any callable taking one `Event`; it is called synchronously, in the
 thread that saw the event (a background refresh thread for refresh-ahead
@@ -28,6 +28,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "JWKS_FETCHED",
@@ -64,14 +65,15 @@ class Event:
 EventHook = Callable[[Event], None]
 
 
-def emit(hook: EventHook | None, event: Event) -> None:
-    """Call `hook` with `event`, if there is one; its failures are logged, never raised."""
+def emit(hook: EventHook | None, name: str, **fields: Any) -> None:
+    """Call `hook` with an Event(name, **fields), if there is a hook; its failures are
+    logged, never raised. Without a hook nothing is built: this sits on the verify path."""
     if hook is None:
         return
     try:
-        hook(event)
+        hook(Event(name, **fields))
     except Exception:  # noqa: BLE001 - an observer must not break verification
-        logger.exception("on_event hook failed for %s", event.name)
+        logger.exception("on_event hook failed for %s", name)
 
 
 class EventCounter:

@@ -67,7 +67,6 @@ from .events import (
     JWKS_FETCHED,
     KEYS_DISTRUSTED,
     STALE_KEYS_USED,
-    Event,
     EventHook,
     emit,
 )
@@ -226,6 +225,9 @@ class JWKSClient:
         self._snapshot: _Snapshot | None = None
         self._last_attempt: float | None = None
         self._last_error = "the key set has not been fetched yet"
+        # Set by a failed fetch, cleared by a successful one: keys past their TTL are
+        # "stale" only while refreshing them fails, not while a refresh is merely running.
+        self._refresh_failing = False
         self.on_event = on_event
         self._stale_logged_for: _Snapshot | None = None
         self._new_locks()
@@ -251,7 +253,7 @@ class JWKSClient:
                 )
         elif now >= snapshot.refresh_at:
             self._start_background_refresh(now)
-            if now >= snapshot.stale_at and self._snapshot is snapshot:
+            if now >= snapshot.stale_at and self._refresh_failing and self._snapshot is snapshot:
                 self._report_stale(snapshot)
         key = snapshot.keys.get(kid)
         if key is None:
@@ -288,7 +290,7 @@ class JWKSClient:
                 "Serving JWKS keys from %s past their cache lifetime: refreshing failed (%s)",
                 self.url, self._last_error,
             )
-        emit(self.on_event, Event(STALE_KEYS_USED, url=self.url))
+        emit(self.on_event, STALE_KEYS_USED, url=self.url)
 
     # -- fetching ------------------------------------------------------------
     def _new_locks(self) -> None:
@@ -351,8 +353,9 @@ class JWKSClient:
             return self._fetch_and_install()
         except Exception as exc:  # a bug here must not kill the caller or the thread
             self._last_error = f"unexpected {type(exc).__name__}"
+            self._refresh_failing = True
             logger.exception("JWKS refresh from %s failed unexpectedly", self.url)
-            emit(self.on_event, Event(JWKS_FETCH_FAILED, reason=self._last_error, url=self.url))
+            emit(self.on_event, JWKS_FETCH_FAILED, reason=self._last_error, url=self.url)
             return False
         finally:
             self._release_fetch()
@@ -362,8 +365,9 @@ class JWKSClient:
             keys, ttl = self._fetch_document()
         except (FetchFailed, RejectedKeySet) as exc:
             self._last_error = str(exc)
+            self._refresh_failing = True
             logger.warning("JWKS fetch from %s failed, keeping the previous keys: %s", self.url, exc)
-            emit(self.on_event, Event(JWKS_FETCH_FAILED, reason=str(exc), url=self.url))
+            emit(self.on_event, JWKS_FETCH_FAILED, reason=str(exc), url=self.url)
             return False
         now = self._clock()
         previous = self._snapshot.keys if self._snapshot else {}
@@ -374,12 +378,13 @@ class JWKSClient:
             stale_at=now + ttl,
             unusable_at=now + ttl + self.max_stale,
         )
+        self._refresh_failing = False
         logger.info("JWKS fetched from %s: %d keys, cached for %ss", self.url, len(merged), int(ttl))
-        emit(self.on_event, Event(JWKS_FETCHED, url=self.url, key_count=len(merged)))
+        emit(self.on_event, JWKS_FETCHED, url=self.url, key_count=len(merged))
         gone = sorted(set(previous) - set(merged))
         if gone:
             logger.info("JWKS from %s no longer has kids %s; distrusted", self.url, gone)
-            emit(self.on_event, Event(KEYS_DISTRUSTED, url=self.url, kids=tuple(gone)))
+            emit(self.on_event, KEYS_DISTRUSTED, url=self.url, kids=tuple(gone))
         return True
 
     def _fetch_document(self) -> tuple[dict[str, VerificationKey], float]:

@@ -46,7 +46,7 @@ from .exceptions import (
     VerificationError,
 )
 from ._keys import MAX_KID_LENGTH, check_algorithms
-from .events import VERIFICATION_FAILED, Event, EventHook, emit
+from .events import VERIFICATION_FAILED, EventHook, emit
 from .jwks import Fetch, JWKSClient, KeySet, StaticKeySet, VerificationKey
 
 __all__ = ["MAX_LEEWAY", "TokenVerifier"]
@@ -210,7 +210,7 @@ class TokenVerifier:
         # DEBUG: a service under a flood of junk tokens must not flood its logs;
         # count them with on_event instead. The token itself is never logged.
         logger.debug("Token rejected: %s", code)
-        emit(self.on_event, Event(VERIFICATION_FAILED, reason=code))
+        emit(self.on_event, VERIFICATION_FAILED, reason=code)
 
     # -- pipeline ------------------------------------------------------------
     def _verify(self, token: str) -> Claims:
