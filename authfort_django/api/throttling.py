@@ -61,6 +61,9 @@ class LoginAccountThrottle(_AuthfortThrottle):
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         email = request.data.get("email") if hasattr(request.data, "get") else None
+        return self._key_for(email)
+
+    def _key_for(self, email: object) -> str | None:
         if not isinstance(email, str) or not email:
             return None
         digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
@@ -68,12 +71,11 @@ class LoginAccountThrottle(_AuthfortThrottle):
 
 
 class PasswordChangeThrottle(LoginAccountThrottle):
-    """The per-account login budget (scope `login_account`), keyed by the authenticated user."""
+    """The same counter as the account's login guesses (scope `login_account`, keyed by
+    the address): a stolen access token gets no second budget for guessing the password."""
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
-        if not request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": f"user:{request.user.pk}"}
+        return self._key_for(request.user.email) if request.user.is_authenticated else None
 
 
 # Account recovery and verification: per address like login, so mails to one inbox
@@ -105,7 +107,7 @@ class VerifyEmailAccountThrottle(LoginAccountThrottle):
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         if request.user.is_authenticated:
-            return self.cache_format % {"scope": self.scope, "ident": f"user:{request.user.pk}"}
+            return self._key_for(request.user.email)
         return super().get_cache_key(request, view)
 
 

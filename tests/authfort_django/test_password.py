@@ -117,9 +117,23 @@ def test_password_change_needs_an_access_token(api_client, password):
 
 
 def test_guessing_the_current_password_is_throttled(api_client, user, password):
-    mine = login(api_client, user, password)
-    rates = {"login_account": "2/min"}
+    mine = login(api_client, user, password)  # the account's budget counts this login too
+    rates = {"login_account": "3/min"}
     with override_settings(AUTHFORT={**settings.AUTHFORT, "THROTTLE_RATES": rates}):
         statuses = [_change(api_client, mine["access_token"], f"guess {n}", NEW_PASSWORD).status_code for n in range(3)]
 
     assert statuses == [400, 400, 429]
+
+
+def test_password_change_and_login_guesses_share_one_account_budget(api_client, user, password):
+    mine = login(api_client, user, password)  # 1 of the account's 3
+    rates = {"login_account": "3/min", "login": None}
+    with override_settings(AUTHFORT={**settings.AUTHFORT, "THROTTLE_RATES": rates}):
+        logins = [
+            api_client.post("/auth/login", {"email": user.email.upper(), "password": f"guess {n}"}, format="json")
+            for n in range(2)
+        ]
+        change = _change(api_client, mine["access_token"], "guess 3", NEW_PASSWORD)
+
+    assert [r.status_code for r in logins] == [401, 401]
+    assert change.status_code == 429

@@ -3,25 +3,19 @@ against guesses that each come from a different (forwarded) client address."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
-from tests.e2e.test_shared_throttle import REDIS_URL, _redis_answers
-
 pytestmark = pytest.mark.slow
 
 
-def test_rotating_forwarded_addresses_across_two_workers_meet_one_account_limit(start_auth_server):
-    if not _redis_answers():
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not answering at {REDIS_URL}; .ci/run starts it")
-        pytest.skip(f"Redis is not answering at {REDIS_URL}")
+def test_rotating_forwarded_addresses_across_two_workers_meet_one_account_limit(start_auth_server, shared_redis):
+    prefix = f"account-throttle-test-{uuid.uuid4().hex}"
     server = start_auth_server(
         workers=2,
-        REDIS_URL=REDIS_URL,
-        CACHE_KEY_PREFIX=f"account-throttle-test-{uuid.uuid4().hex}",
+        REDIS_URL=shared_redis.url,
+        CACHE_KEY_PREFIX=prefix,
         NUM_PROXIES="1",  # X-Forwarded-For is trusted: every guess looks like a new client
         AUTHFORT_THROTTLE_LOGIN_ACCOUNT="3/min",
     )
@@ -38,6 +32,7 @@ def test_rotating_forwarded_addresses_across_two_workers_meet_one_account_limit(
 
     # Per-process memory caches would allow up to 2 x 3 guesses; Redis allows exactly 3.
     assert statuses == [401, 401, 401, 429, 429, 429, 429, 429]
+    assert shared_redis.throttle_keys(prefix, "login_account")  # in Redis, not a worker's memory
     blocked = server.post("/auth/login", {"email": victim, "password": "guess"}, headers={"X-Forwarded-For": "192.0.2.9"})
     assert int(blocked.headers["Retry-After"]) > 0
     assert blocked.json()["code"] == "throttled"
