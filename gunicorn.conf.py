@@ -45,4 +45,4 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"
 control_socket_disable = True
 
 # Metrics across workers: prometheus_client multiprocess mode (authfort_django/metrics/gunicorn_hooks.py).
-from authfort_django.metrics.gunicorn_hooks import child_exit, on_exit, on_starting  # noqa: E402,F401
+from authfort_django.metrics.gunicorn_hooks import on_exit, on_starting  # noqa: E402,F401

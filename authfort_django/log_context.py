@@ -8,8 +8,6 @@ log `bind()` the user and session as soon as they learn them. Log filters read
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 _fields: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
@@ -19,21 +17,12 @@ _fields: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
 # Kept in the scope under a key no formatter prints (current() leaves it out).
 _SECRETS = "_secrets"
 
-__all__ = ["begin", "bind", "current", "end", "note_secrets", "request_secrets", "scope"]
-
-
-@contextmanager
-def scope(**fields: Any) -> Iterator[dict[str, Any]]:
-    """A fresh context for one request (or job); the previous one comes back afterwards."""
-    token = _fields.set({k: v for k, v in fields.items() if v is not None})
-    try:
-        yield _fields.get()  # type: ignore[misc]
-    finally:
-        _fields.reset(token)
+__all__ = ["begin", "bind", "current", "end", "note_secrets", "request_secrets"]
 
 
 def begin(**fields: Any) -> None:
-    """Start a fresh context for a request; `end()` closes it (see request_id.py for why not `scope`)."""
+    """Start a fresh context for a request; `end()` closes it (request_id.py says why it is
+    not a `with` block: Django logs some lines after the middleware has returned)."""
     _fields.set({k: v for k, v in fields.items() if v is not None})
 
 

@@ -148,6 +148,14 @@ class AuthEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # /metrics counts key creations on every scrape; the log grows with every
+            # login and refresh, so that count must not scan it. Partial: only key
+            # creations pay for this index.
+            models.Index(
+                fields=["created_at"], condition=models.Q(type="key_created"), name="authevent_key_created"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} at {self.created_at:%Y-%m-%d %H:%M:%S}"

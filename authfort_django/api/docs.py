@@ -15,16 +15,15 @@ from pathlib import Path
 import drf_spectacular_sidecar
 from django.http import FileResponse, Http404, HttpRequest
 from django.urls import path
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from .get_only import get_only
 
 _SWAGGER_DIR = Path(drf_spectacular_sidecar.__file__).parent / "static" / "drf_spectacular_sidecar" / "swagger-ui-dist"
 ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"})
 
 
-@csrf_exempt  # GET only: other methods get require_GET's 405, not a CSRF 403 page
-@require_GET
+@get_only
 def asset(request: HttpRequest, name: str) -> FileResponse:
     if name not in ASSETS:  # a fixed list: no path from the URL ever reaches the filesystem
         raise Http404("No such documentation asset.")

@@ -13,9 +13,8 @@ from typing import Any
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
 
+from .get_only import get_only
 from ..app_settings import SUPPORTED_ALGORITHMS, authfort_settings
 from ..key_store import key_store
 
@@ -29,8 +28,7 @@ def _etag_matches(header: str, etag: str) -> bool:
     return etag in candidates or f"W/{etag}" in candidates
 
 
-@csrf_exempt  # GET only: other methods get require_GET's 405, not a CSRF 403 page
-@require_GET
+@get_only
 def jwks(request: HttpRequest) -> HttpResponse:
     document = key_store.jwks()
     if _etag_matches(request.headers.get("If-None-Match", ""), document.etag):
@@ -69,8 +67,7 @@ def metadata_document() -> dict[str, Any]:
     return doc
 
 
-@csrf_exempt  # GET only: other methods get require_GET's 405, not a CSRF 403 page
-@require_GET
+@get_only
 def metadata(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(metadata_document())
     response["Cache-Control"] = f"public, max-age={int(authfort_settings.JWKS_MAX_AGE)}"
@@ -78,8 +75,7 @@ def metadata(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@csrf_exempt  # GET only: other methods get require_GET's 405, not a CSRF 403 page
-@require_GET
+@get_only
 def health(request: HttpRequest) -> HttpResponse:
     body: dict[str, Any] = {"status": "ok", "database": "ok", "signing_key": "ok"}
     try:

@@ -20,8 +20,9 @@ from django.utils import timezone
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from ..key_store import KeyState, key_state
-from ..models import AuthEvent, SigningKey
+from ..key_rotation import key_statuses
+from ..key_store import KeyState
+from ..models import AuthEvent
 
 logger = logging.getLogger("authfort.metrics")
 
@@ -30,19 +31,15 @@ class SigningKeyCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         try:
             now = timezone.now()
-            keys = list(SigningKey.objects.only("kid", "activates_at", "retires_at", "expires_at", "revoked_at"))
-            created = AuthEvent.objects.filter(type=AuthEvent.Type.KEY_CREATED).count()
+            statuses = key_statuses(now)  # newest first: the first active key is the one that signs
+            created = AuthEvent.objects.filter(type=AuthEvent.Type.KEY_CREATED).count()  # partial index
         except Exception:  # noqa: BLE001 - a scrape must still answer the process metrics
             logger.exception("could not read signing keys for /metrics")
             return
         states = {state: 0 for state in KeyState}
-        signing_since = None
-        for key in keys:
-            state = key_state(key, now)
+        for _, state in statuses:
             states[state] += 1
-            # The latest activates_at among active keys signs (as in the key store).
-            if state is KeyState.ACTIVE and (signing_since is None or key.activates_at > signing_since):
-                signing_since = key.activates_at
+        signing_since = next((key.activates_at for key, state in statuses if state is KeyState.ACTIVE), None)
         by_state = GaugeMetricFamily("authfort_signing_keys", "Stored signing keys by state.", labels=["state"])
         for state, count in states.items():
             by_state.add_metric([state.value], count)

@@ -1,11 +1,13 @@
 """Gunicorn server hooks for correct metrics across workers (prometheus_client multiprocess mode).
 
     # gunicorn.conf.py
-    from authfort_django.metrics.gunicorn_hooks import child_exit, on_exit, on_starting  # noqa: F401
+    from authfort_django.metrics.gunicorn_hooks import on_exit, on_starting  # noqa: F401
 
 - on_starting (master, once): use PROMETHEUS_MULTIPROC_DIR, emptied, or a fresh
   private temporary directory when it is unset; workers inherit the variable.
-- child_exit: a dead worker's live gauges are dropped; its counters keep counting.
+(No child_exit/mark_process_dead: it only drops per-process "live" gauges, and there
+are none; the gauges are read from the database at scrape time. A dead worker's
+counters must keep counting, and do.)
 - on_exit: a temporary directory made by on_starting is removed.
 
 Imports nothing from prometheus_client or Django at module level: the master
@@ -43,12 +45,6 @@ def prepare_directory() -> Path:
 def on_starting(server: Any) -> None:
     path = prepare_directory()
     server.log.info("metrics: multiprocess directory %s", path)
-
-
-def child_exit(server: Any, worker: Any) -> None:
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(worker.pid)
 
 
 def on_exit(server: Any) -> None:

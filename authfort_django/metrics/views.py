@@ -7,11 +7,10 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from ..api.get_only import get_only
 from ..app_settings import authfort_settings
 from ..audit import client_address
 from . import access
@@ -37,8 +36,7 @@ def _sources() -> list[Any]:
     return [process_metrics, SigningKeyCollector()]
 
 
-@csrf_exempt  # GET only: other methods get require_GET's 405, not a CSRF 403 page
-@require_GET
+@get_only
 def metrics(request: HttpRequest) -> HttpResponse:
     policy = access.parse(authfort_settings.METRICS_ACCESS)
     if policy == access.OFF:

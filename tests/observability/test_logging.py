@@ -118,10 +118,13 @@ def test_the_filter_blanks_the_key_encryption_keys_and_secret_key(settings):
 
 
 def test_a_json_line_has_time_level_logger_event_and_the_context_ids():
-    with log_context.scope(request_id="req-1"):
+    log_context.begin(request_id="req-1")
+    try:
         log_context.bind(user_id="u-1", session_id="s-1")
         record = _record("login_succeeded user=u-1", event="login_succeeded")
         ContextFilter().filter(record)
+    finally:
+        log_context.end()
 
     line = json.loads(JsonFormatter().format(record))
 
