@@ -10,6 +10,7 @@ from pathlib import Path
 import authfort_django
 import environ
 
+from authfort_django.app_settings import THROTTLE_DEFAULTS
 from authfort_django.logging_json import logging_config as authfort_logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -207,18 +208,9 @@ def _authfort_from_env() -> dict:
         conf["COOKIE"] = cookie
     rates = {
         scope: env.str(f"AUTHFORT_THROTTLE_{scope.upper()}")
-        for scope in ("login", "login_account", "register", "refresh", "introspect")
+        for scope in THROTTLE_DEFAULTS
         if f"AUTHFORT_THROTTLE_{scope.upper()}" in env
     }
-    recovery_scopes = (
-        "password_reset", "password_reset_email", "password_reset_confirm",
-        "verify_email", "verify_email_account", "verify_email_confirm",
-    )
-    rates.update(
-        (scope, env.str(f"AUTHFORT_THROTTLE_{scope.upper()}"))
-        for scope in recovery_scopes
-        if f"AUTHFORT_THROTTLE_{scope.upper()}" in env
-    )
     if rates:
         conf["THROTTLE_RATES"] = rates
     return conf

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from authfort_django.app_settings import THROTTLE_DEFAULTS
 from tests.helpers.service_process import ServiceProcess
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -97,11 +98,8 @@ class LiveAuthServer:
             "AUTHFORT_AUDIENCE": self.audience,
             "AUTHFORT_KEY_ENCRYPTION_KEYS": "e2e-kek-" + secrets.token_urlsafe(32),
             "AUTHFORT_INTROSPECTION_SECRETS": self.introspection_secret,
-            "AUTHFORT_THROTTLE_LOGIN": "100000/min",
-            "AUTHFORT_THROTTLE_LOGIN_ACCOUNT": "100000/min",
-            "AUTHFORT_THROTTLE_REGISTER": "100000/min",
-            "AUTHFORT_THROTTLE_REFRESH": "100000/min",
-            "AUTHFORT_THROTTLE_INTROSPECT": "100000/min",
+            # Every throttle out of the way (tests of throttling set their own rate).
+            **{f"AUTHFORT_THROTTLE_{scope.upper()}": "100000/min" for scope in THROTTLE_DEFAULTS},
             "AUTHFORT_COOKIE_SECURE": "false",
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
