@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 
 from flask import Flask, request
-from verifier_client import JWKSClient
 from verifier_client.flask import JWKSAuth, current_claims
 
 
@@ -78,9 +77,8 @@ auth = JWKSAuth(app)
 
 # Fetch the signing keys now rather than on the first request (see the orders
 # example's wsgi.py): with `gunicorn --preload` every worker starts with them.
-_key_set = app.extensions["verifier_client"].verifier.key_set
-if isinstance(_key_set, JWKSClient):
-    _key_set.refresh()
+with app.app_context():
+    auth.verifier.prefetch_keys()
 
 _UNREAD = [{"id": 1, "text": "Your order 1001 has shipped."}]
 

@@ -222,6 +222,20 @@ def test_has_role_refuses_others_with_403(api, verifier_settings, make_token):
     assert response.json()["detail"] == "Your token lacks a role this resource requires. If an administrator has just granted it, refresh the token or log in again: roles are read when a token is issued."
 
 
+def test_the_exception_handler_adds_the_code_drf_leaves_out(api, verifier_settings, make_token):
+    plain = api.get("/admin-only", **bearer(make_token(claims={"roles": ["reader"]})))
+    verifier_settings.REST_FRAMEWORK = {
+        **verifier_settings.REST_FRAMEWORK, "EXCEPTION_HANDLER": "verifier_client.drf.exception_handler"
+    }
+
+    forbidden = api.get("/admin-only", **bearer(make_token(claims={"roles": ["reader"]})))
+    anonymous = api.get("/admin-only")
+
+    assert "code" not in plain.json()  # DRF's own handler: detail only
+    assert forbidden.status_code == 403 and forbidden.json()["code"] == "missing_role"
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "not_authenticated"
+
+
 def test_has_role_without_a_token_is_401(api, verifier_settings):
     assert api.get("/admin-only").status_code == 401
 

@@ -325,3 +325,14 @@ def test_jwks_server_down_at_start_fails_closed(make_token, http_server):
     verifier = TokenVerifier(http_server.url("/jwks.json"), issuer=ISSUER, audience=AUDIENCE)
     with pytest.raises(KeySetUnavailableError, match="503"):
         verifier.verify(make_token())
+
+
+def test_prefetch_keys_fetches_the_jwks_once_before_any_token(jwks_server, jwks_url):
+    verifier = TokenVerifier(jwks_url, issuer=ISSUER, audience=AUDIENCE, allow_insecure_http=True)
+
+    assert verifier.prefetch_keys() is True
+    assert jwks_server.hits == 1
+
+
+def test_prefetch_keys_is_a_no_op_for_static_keys(jwks):
+    assert TokenVerifier(keys=jwks, issuer=ISSUER, audience=AUDIENCE).prefetch_keys() is False

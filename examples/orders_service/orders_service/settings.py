@@ -77,7 +77,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # django.contrib.auth (and its AnonymousUser) is not installed: no database to back it.
     "UNAUTHENTICATED_USER": None,
-    "EXCEPTION_HANDLER": "orders_service.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "verifier_client.drf.exception_handler",
 }
 
 VERIFIER_CLIENT = {

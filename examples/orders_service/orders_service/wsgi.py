@@ -3,7 +3,6 @@
 import os
 
 from django.core.wsgi import get_wsgi_application
-from verifier_client import JWKSClient
 from verifier_client.drf import get_verifier
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orders_service.settings")
@@ -15,6 +14,4 @@ application = get_wsgi_application()
 # already cached, so each one rides out an auth-server outage for as long as
 # AUTH_JWKS_MAX_STALE allows. A failure here is logged and retried on first use;
 # it never stops the service.
-_key_set = get_verifier().key_set
-if isinstance(_key_set, JWKSClient):
-    _key_set.refresh()
+get_verifier().prefetch_keys()

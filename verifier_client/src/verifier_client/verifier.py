@@ -191,6 +191,13 @@ class TokenVerifier:
         self._verified: dict[str, _Verified] = {}
 
     # -- public ------------------------------------------------------------
+    def prefetch_keys(self) -> bool:
+        """Fetch the signing keys now (at start-up, say) rather than on the first request;
+        True if a JWKS fetch replaced the set. A no-op for static keys. A failure is
+        logged and retried on first use: it never raises."""
+        refresh = getattr(self.key_set, "refresh", None)
+        return bool(refresh()) if callable(refresh) else False
+
     def verify(self, token: str) -> Claims:
         """The token's claims, or a `VerificationError` subclass naming the cause.
 

@@ -52,6 +52,7 @@ __all__ = [
     "JWKSAuthentication",
     "TokenAuthenticationFailed",
     "TokenUser",
+    "exception_handler",
     "get_introspection_client",
     "get_verifier",
     "require_roles",
@@ -329,3 +330,24 @@ class IsTokenActive(BasePermission):
             setattr(request, _ERROR_ATTR, error)
             raise TokenAuthenticationFailed(error) from error
         return True
+
+
+# -- error bodies -----------------------------------------------------------------------
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
+    """DRF's handler, plus the error's `code` beside `detail`, as the Flask adapter answers.
+
+    Set `REST_FRAMEWORK["EXCEPTION_HANDLER"] = "verifier_client.drf.exception_handler"`
+    so a client can tell `token_expired` (refresh) from `missing_role` (ask for it)
+    without parsing English.
+    """
+    # Imported here: DRF imports this module while building APIView (it names
+    # JWKSAuthentication in DEFAULT_AUTHENTICATION_CLASSES), before rest_framework.views exists.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException) or not isinstance(response.data, dict):
+        return response
+    codes = exc.get_codes()
+    if "code" not in response.data and isinstance(codes, str):
+        response.data["code"] = codes
+    return response

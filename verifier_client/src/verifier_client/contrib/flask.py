@@ -201,6 +201,11 @@ class JWKSAuth:
     def _refuse(self, error: VerificationError) -> Response:
         return self.error_response(401, error.code, error.reason, _common.challenge(self._state().conf.realm, error))
 
+    @property
+    def verifier(self) -> TokenVerifier:
+        """The current app's TokenVerifier (inside an app context)."""
+        return self._state().verifier
+
     def _state(self) -> _AppState:
         state = current_app.extensions.get(_EXTENSION)
         if state is None:
