@@ -17,18 +17,16 @@ SQLite in a temporary directory unless DATABASE_URL names PostgreSQL.
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.timing import timed_post  # noqa: E402
 from tests.helpers.live_server import LiveAuthServer  # noqa: E402
 
 WRONG_PASSWORD = "not the password at all"
@@ -36,18 +34,9 @@ WRONG_PASSWORD = "not the password at all"
 
 def timed_login(port: int, email: str) -> float:
     """Seconds for one POST /auth/login with WRONG_PASSWORD; it must answer 401."""
-    body = json.dumps({"email": email, "password": WRONG_PASSWORD}).encode()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        start = time.perf_counter()
-        conn.request("POST", "/auth/login", body=body, headers={"Content-Type": "application/json"})
-        response = conn.getresponse()
-        response.read()
-        elapsed = time.perf_counter() - start
-    finally:
-        conn.close()
-    if response.status != 401:
-        raise SystemExit(f"expected 401 from a failed login, got {response.status}")
+    status, _, elapsed = timed_post(port, "/auth/login", {"email": email, "password": WRONG_PASSWORD})
+    if status != 401:
+        raise SystemExit(f"expected 401 from a failed login, got {status}")
     return elapsed
 
 

@@ -13,30 +13,19 @@ Uses SQLite in a temporary directory unless DATABASE_URL names PostgreSQL.
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.timing import timed_post  # noqa: E402
 from tests.helpers.live_server import LiveAuthServer  # noqa: E402
 
 def reset_request(port: int, email: str) -> tuple[int, bytes, float]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        started = time.perf_counter()
-        conn.request("POST", "/auth/password-reset", body=json.dumps({"email": email}),
-                     headers={"Content-Type": "application/json"})
-        response = conn.getresponse()
-        body = response.read()
-        return response.status, body, time.perf_counter() - started
-    finally:
-        conn.close()
+    return timed_post(port, "/auth/password-reset", {"email": email})
 
 
 def main() -> None:

@@ -17,8 +17,6 @@ and dropped at the end, then measures:
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
 import statistics
 import sys
@@ -32,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench import load  # noqa: E402
 from bench.report import Row, Section, emit, median_ratio  # noqa: E402
 from bench.sessions import count_queries, refresh_and_introspection  # noqa: E402
+from bench.timing import timed_post  # noqa: E402
 from tests.helpers.live_server import STRONG_PASSWORD, LiveAuthServer  # noqa: E402
 
 DEFAULT_ADMIN_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -49,15 +48,7 @@ def _setup_django_like(server: LiveAuthServer) -> None:
 
 
 def _login(port: int, email: str, password: str) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("POST", "/auth/login", body=json.dumps({"email": email, "password": password}),
-                     headers={"Content-Type": "application/json"})
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
+    return timed_post(port, "/auth/login", {"email": email, "password": password})[0]
 
 
 def login_medians(port: int, email: str, rounds: int) -> tuple[str, float, dict[str, float]]:

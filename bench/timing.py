@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import http.client
+import json
 import time
 from collections.abc import Callable
 
@@ -26,3 +28,17 @@ def ops_per_second(run: Callable[[], None], count: int, seconds: float,
             gc.enable()
         done += count
     return done / elapsed
+
+
+def timed_post(port: int, path: str, body: object) -> tuple[int, bytes, float]:
+    """POST `body` as JSON to 127.0.0.1:`port`; (status, response body, seconds), on a fresh
+    connection each time, as a client that does not keep connections alive would."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        started = time.perf_counter()
+        conn.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        content = response.read()
+        return response.status, content, time.perf_counter() - started
+    finally:
+        conn.close()
