@@ -8,49 +8,32 @@ and that a section survives its trip through JSON into the table.
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from bench.load import _generate
 from bench.report import Row, Section, findings, median_ratio, table
+from tests.helpers.http_fixtures import LoopbackHTTPServer
 
 
 @pytest.fixture
 def http_server():
-    seen = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            seen.append((self.path, self.headers.get("Authorization")))
-            status = 200 if self.path == "/ok" else 500
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    server.shutdown()
-    server.server_close()
+    with LoopbackHTTPServer() as server:
+        server.set_json({}, path="/ok")
+        server.set_response(b"{}", status=500)  # every other path
+        yield server
 
 
 def test_fallback_load_generator_sends_the_headers_it_is_given(http_server):
-    url, seen = http_server
-    rate = _generate(url + "/ok", 0.2, 2, ["Authorization: Bearer abc"])
+    rate = _generate(http_server.url("/ok"), 0.2, 2, ["Authorization: Bearer abc"])
     assert rate > 0
+    seen = [(r.path, r.headers.get("Authorization")) for r in http_server.requests]
     assert seen and all(entry == ("/ok", "Bearer abc") for entry in seen)
 
 
 def test_fallback_load_generator_refuses_to_count_error_answers(http_server):
-    url, _ = http_server
     with pytest.raises(SystemExit, match="answered 500"):
-        _generate(url + "/broken", 0.2, 1, [])
+        _generate(http_server.url("/broken"), 0.2, 1, [])
 
 
 def test_a_section_survives_json_and_lands_in_the_table(tmp_path):
