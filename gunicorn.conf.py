@@ -44,5 +44,5 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"
 # every gunicorn of that user on the host; this deployment does not use it.
 control_socket_disable = True
 
-# Metrics across workers: prometheus_client multiprocess mode (authfort_django/metrics/gunicorn_hooks.py).
-from authfort_django.metrics.gunicorn_hooks import on_exit, on_starting  # noqa: E402,F401
+# Metrics across workers: prometheus_client multiprocess mode (authfort_django/observability/metrics/gunicorn_hooks.py).
+from authfort_django.observability.metrics.gunicorn_hooks import on_exit, on_starting  # noqa: E402,F401

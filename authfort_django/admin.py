@@ -15,8 +15,8 @@ from django.db.models import Count, F, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .key_store import key_state
-from .models import AuthEvent, Role, SigningKey, User
+from authfort_django.keys.states import key_state
+from authfort_django.models import AuthEvent, Role, SigningKey, User
 
 
 class UserCreationForm(AdminUserCreationForm):

@@ -9,7 +9,5 @@ class AuthfortConfig(AppConfig):
 
     def ready(self) -> None:
         # Only registration here: checks and receivers. No database access.
-        from . import checks  # noqa: F401
-        from . import receivers  # noqa: F401
-        from . import recovery_checks  # noqa: F401
-        from .metrics import checks as metrics_checks  # noqa: F401
+        from authfort_django import checks  # noqa: F401
+        from authfort_django.observability.metrics import receivers  # noqa: F401

@@ -1,27 +1,44 @@
-"""System checks (authfort.E00x / W00x): misconfigurations found at startup.
+"""System checks (authfort.E0xx / W0xx): every misconfiguration found at startup, in one place.
 
 Ids are stable; docs and operators refer to them. Each message names the AUTHFORT
-key and each hint says what to set. Nothing here reads the database.
+key and each hint says what to set. Nothing here reads the database. Checks
+marked (deploy) are registered with deploy=True: they run with
+`manage.py check --deploy`, whatever DEBUG says.
 
     E001 ALGORITHM unsupported              W001 PUBLISH_AHEAD < JWKS_MAX_AGE + KEY_CACHE_TTL
-    E002 RSA_KEY_SIZE < 2048                W002 no explicit KEY_ENCRYPTION_KEYS, DEBUG off
-    E003 a lifetime not a positive integer  W003 ISSUER not https, DEBUG off
+    E002 RSA_KEY_SIZE < 2048                W002 no explicit KEY_ENCRYPTION_KEYS (deploy)
+    E003 a lifetime not a positive integer  W003 ISSUER not https (deploy)
     E004 a KEY_ENCRYPTION_KEYS entry < 32   W004 LEEWAY > 60 s
     E005 an INTROSPECTION_SECRETS entry < 32
-    E006 EXTRA_CLAIMS not importable
-    E007 COOKIE.SAMESITE invalid, or None without Secure
+    E006 EXTRA_CLAIMS not importable        W005 FRONTEND_URL unset: no reset or verification links
+    E007 COOKIE.SAMESITE invalid, or None   W006 the console email backend (deploy): mailed
+         without Secure                          tokens land in the server's output
+    E008 FRONTEND_URL not an http(s) URL, or a link path without {token}
+    E009 REQUIRE_VERIFIED_EMAIL without FRONTEND_URL: new accounts could never verify
+    E010 AUTHFORT has a key this version does not know (a typo): the hint names the closest one
+    E011 AUTHFORT['COOKIE'] or AUTHFORT['THROTTLE_RATES'] has a key this version does not know
+    E101 METRICS_ACCESS not 'off', 'open' or addresses/networks
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.utils.module_loading import import_string
 
-from .app_settings import DEFAULTS, SUPPORTED_ALGORITHMS, authfort_settings
-from .keys import MIN_RSA_KEY_SIZE
+from authfort_django.conf import (
+    COOKIE_DEFAULTS,
+    DEFAULTS,
+    SUPPORTED_ALGORITHMS,
+    THROTTLE_DEFAULTS,
+    authfort_settings,
+)
+from authfort_django.keys.crypto import MIN_RSA_KEY_SIZE
+from authfort_django.observability.metrics import access
 
 MIN_SECRET_LENGTH = 32
 MAX_LEEWAY = 60
@@ -29,6 +46,38 @@ _POSITIVE_INTEGERS = (
     "ACCESS_TOKEN_TTL", "JWKS_MAX_AGE", "PUBLISH_AHEAD", "PASSWORD_RESET_TTL", "EMAIL_VERIFICATION_TTL",
 )
 _SAMESITE_VALUES = ("Lax", "Strict", "None")
+
+
+@register()
+def check_setting_names(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E010, E011: a misspelt key would otherwise be ignored in silence, its default used."""
+    configured = getattr(settings, "AUTHFORT", None) or {}
+    if not isinstance(configured, Mapping):
+        return [
+            Error(
+                f"AUTHFORT is a {type(configured).__name__}, not a dict.",
+                hint="Set AUTHFORT = {...} with the keys listed in the README's settings table.",
+                id="authfort.E010",
+            )
+        ]
+    messages = _unknown_keys("AUTHFORT", configured, DEFAULTS, "authfort.E010")
+    for name, known in (("COOKIE", COOKIE_DEFAULTS), ("THROTTLE_RATES", THROTTLE_DEFAULTS)):
+        nested = configured.get(name)
+        if isinstance(nested, Mapping):
+            messages += _unknown_keys(f"AUTHFORT[{name!r}]", nested, known, "authfort.E011")
+    return messages
+
+
+def _unknown_keys(where: str, given: Iterable[Any], known: Iterable[str], check_id: str) -> list[CheckMessage]:
+    known = sorted(known)
+    messages: list[CheckMessage] = []
+    for key in given:
+        if key in known:
+            continue
+        closest = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f"Did you mean {closest[0]!r}?" if closest else f"Valid keys: {', '.join(known)}."
+        messages.append(Error(f"{where} has an unknown key {key!r}; it would be ignored.", hint=hint, id=check_id))
+    return messages
 
 
 @register()
@@ -101,11 +150,23 @@ def check_lifetimes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
 
 @register()
 def check_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """W002, E004, E005: key-encryption and introspection secrets. Never echoes a secret."""
+    """E004, E005: key-encryption and introspection secrets. Never echoes a secret."""
     messages: list[CheckMessage] = []
+    messages += _short_secrets("KEY_ENCRYPTION_KEYS", _explicit_keks(), "authfort.E004")
+    messages += _short_secrets("INTROSPECTION_SECRETS", authfort_settings.INTROSPECTION_SECRETS, "authfort.E005")
+    return messages
+
+
+def _explicit_keks() -> list[Any]:
     # The raw setting: the accessor substitutes the SECRET_KEY-derived fallback.
-    explicit_keks = [k for k in _configured("KEY_ENCRYPTION_KEYS") or [] if k]
-    if not explicit_keks and not settings.DEBUG:
+    return [k for k in _configured("KEY_ENCRYPTION_KEYS") or [] if k]
+
+
+@register(deploy=True)
+def check_key_encryption_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W002 (deploy)."""
+    messages: list[CheckMessage] = []
+    if not _explicit_keks():
         messages.append(
             Warning(
                 "AUTHFORT['KEY_ENCRYPTION_KEYS'] is not set: private signing keys are encrypted with "
@@ -115,8 +176,6 @@ def check_secrets(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="authfort.W002",
             )
         )
-    messages += _short_secrets("KEY_ENCRYPTION_KEYS", explicit_keks, "authfort.E004")
-    messages += _short_secrets("INTROSPECTION_SECRETS", authfort_settings.INTROSPECTION_SECRETS, "authfort.E005")
     return messages
 
 
@@ -133,20 +192,27 @@ def _short_secrets(name: str, secrets: list[Any], check_id: str) -> list[CheckMe
     ]
 
 
-@register()
-def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """W003, E006, E007: issuer URL, claims hook, cookies."""
+@register(deploy=True)
+def check_issuer_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W003 (deploy): consumers fetch the JWKS from the issuer's URL."""
     messages: list[CheckMessage] = []
     issuer = authfort_settings.ISSUER
-    if not settings.DEBUG and not (isinstance(issuer, str) and issuer.startswith("https://")):
+    if not (isinstance(issuer, str) and issuer.startswith("https://")):
         messages.append(
             Warning(
-                f"AUTHFORT['ISSUER'] is {issuer!r}, not an https URL, while DEBUG is off; consumers "
+                f"AUTHFORT['ISSUER'] is {issuer!r}, not an https URL, so consumers "
                 f"fetch the JWKS from it and verifiers refuse plain http except on loopback.",
                 hint="Set AUTHFORT_ISSUER to the public https URL of this server, e.g. https://auth.example.com.",
                 id="authfort.W003",
             )
         )
+    return messages
+
+
+@register()
+def check_hooks_and_cookies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E006, E007: claims hook, cookies."""
+    messages: list[CheckMessage] = []
     path = authfort_settings.EXTRA_CLAIMS
     if path:
         try:
@@ -184,8 +250,91 @@ def check_deployment(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
 
 def _configured(name: str) -> Any:
     """The value the project set for `name`, or None (no defaults, no fallbacks)."""
-    return (getattr(settings, "AUTHFORT", None) or {}).get(name)
+    configured = getattr(settings, "AUTHFORT", None) or {}
+    return configured.get(name) if isinstance(configured, Mapping) else None
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+@register()
+def check_recovery(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    messages: list[CheckMessage] = []
+    for name in ("PASSWORD_RESET_PATH", "VERIFY_EMAIL_PATH"):
+        path = getattr(authfort_settings, name)
+        if not isinstance(path, str) or "{token}" not in path:
+            messages.append(
+                Error(
+                    f"AUTHFORT[{name!r}] is {path!r}; the link would not carry the token.",
+                    hint=f"Use a path with a {{token}} placeholder, e.g. {DEFAULTS[name]!r}.",
+                    id="authfort.E008",
+                )
+            )
+    frontend = authfort_settings.FRONTEND_URL
+    if not frontend and authfort_settings.REQUIRE_VERIFIED_EMAIL:
+        messages.append(
+            Error(
+                "REQUIRE_VERIFIED_EMAIL is on but AUTHFORT['FRONTEND_URL'] is not set: no verification "
+                "link can be built, so new accounts could never log in.",
+                hint="Set AUTHFORT_FRONTEND_URL to the address of the page that opens the link.",
+                id="authfort.E009",
+            )
+        )
+    elif not frontend:
+        messages.append(
+            Warning(
+                "AUTHFORT['FRONTEND_URL'] is not set: password reset and email verification links "
+                "cannot be built, so those requests answer 503 email_links_not_configured.",
+                hint="Set AUTHFORT_FRONTEND_URL to the address of the pages that open the links, "
+                "e.g. https://app.example.com (links are never built from the request's Host header).",
+                id="authfort.W005",
+            )
+        )
+    elif not isinstance(frontend, str) or not frontend.startswith(("https://", "http://")):
+        messages.append(
+            Error(
+                f"AUTHFORT['FRONTEND_URL'] is {frontend!r}, not an http(s) URL.",
+                hint="Set it to an absolute URL such as https://app.example.com.",
+                id="authfort.E008",
+            )
+        )
+    return messages
+
+
+CONSOLE_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+@register(deploy=True)
+def check_mail_delivery_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W006 (deploy): the console backend would write every reset link, token and all,
+    to the server's output, which is usually its log."""
+    if not authfort_settings.FRONTEND_URL or not authfort_settings.SEND_ACCOUNT_EMAILS:
+        return []
+    if getattr(settings, "EMAIL_BACKEND", "") != CONSOLE_BACKEND:
+        return []
+    return [
+        Warning(
+            "EMAIL_BACKEND is the console backend: every password-reset and "
+            "verification mail, its single-use token included, is written to the server's output.",
+            hint="Set EMAIL_URL (e.g. smtp+tls://user:password@mail.example.com:587) or another "
+            "EMAIL_BACKEND; or AUTHFORT_SEND_ACCOUNT_EMAILS=false and deliver from the signals.",
+            id="authfort.W006",
+        )
+    ]
+
+
+@register()
+def check_metrics_access(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    try:
+        access.parse(authfort_settings.METRICS_ACCESS)
+    except access.InvalidMetricsAccess as exc:
+        return [
+            Error(
+                f"AUTHFORT['METRICS_ACCESS'] is invalid: {exc}.",
+                hint="Set AUTHFORT_METRICS_ACCESS to off, open, or comma-separated addresses or "
+                "networks such as 127.0.0.1,10.0.0.0/8.",
+                id="authfort.E101",
+            )
+        ]
+    return []

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from .managers import UserManager
+from authfort_django.managers import UserManager
 
 
 class Role(models.Model):
@@ -121,6 +121,7 @@ class AuthEvent(models.Model):
         LOGIN_FAILED = "login_failed"
         REFRESH = "refresh"
         REFRESH_REUSED = "refresh_reused"
+        REFRESH_FAILED = "refresh_failed"
         LOGOUT = "logout"
         LOGOUT_ALL = "logout_all"
         PASSWORD_CHANGED = "password_changed"

@@ -37,3 +37,7 @@ email_verification_requested = Signal()
 # The user proved control of their address; `email_verified_at` is set.
 # Arguments: sender (the User class), user, request.
 email_verified = Signal()
+
+# An introspection request was answered (for metrics; no row is written: it is the hot path).
+# Arguments: sender (None), active (bool).
+token_introspected = Signal()

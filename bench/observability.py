@@ -44,7 +44,11 @@ def log_lines(lines: int) -> None:
     import django
 
     django.setup()
-    from authfort_django.logging_json import ContextFilter, JsonFormatter, RedactSecretsFilter
+    from authfort_django.observability.logging import (
+        ContextFilter,
+        JsonFormatter,
+        RedactSecretsFilter,
+    )
 
     plain = logging.StreamHandler(io.StringIO())
     plain.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))

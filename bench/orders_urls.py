@@ -2,7 +2,11 @@
 
 from django.urls import path
 from orders_service.urls import urlpatterns as orders_urlpatterns
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response

@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bench.timing import timed_post  # noqa: E402
 from tests.helpers.live_server import LiveAuthServer  # noqa: E402
 
+
 def reset_request(port: int, email: str) -> tuple[int, bytes, float]:
     return timed_post(port, "/auth/password-reset", {"email": email})
 

@@ -3,8 +3,8 @@
     .venv/bin/python bench/signing.py [--seconds 0.3] [--rounds 5] [--batch 200]
 
 For each algorithm the server can sign with (RS256 with RSA-2048, ES256 with
-P-256, EdDSA with Ed25519; keys from authfort_django.keys.generate_private_key),
-times our signing path, authfort_django.jwt_backend.sign, on the server's claim
+P-256, EdDSA with Ed25519; keys from authfort_django.keys.crypto.generate_private_key),
+times our signing path, authfort_django.tokens.signing.sign, on the server's claim
 set, against cryptography's bare sign() over a signing input of the same size.
 Pinned to one core; rounds interleave every path.
 """
@@ -26,8 +26,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, padding  # noqa: E402
 
-from authfort_django import jwt_backend  # noqa: E402
-from authfort_django.keys import generate_private_key  # noqa: E402
+from authfort_django.keys.crypto import generate_private_key  # noqa: E402
+from authfort_django.tokens import signing  # noqa: E402
 from bench.report import Row, Section, emit, median_ratio  # noqa: E402
 from bench.timing import ops_per_second  # noqa: E402
 
@@ -35,7 +35,7 @@ ALGORITHMS = ("RS256", "ES256", "EdDSA")
 
 
 def _claims(i: int) -> dict:
-    """The claim set tokens.access_token_claims builds for a user with one role and a session."""
+    """The claim set claims.access_token_claims builds for a user with one role and a session."""
     now = int(time.time())
     return {
         "iss": "https://auth.example.test", "sub": "5d7e0c1a-9a55-4a43-8000-0c6f1f0e1f0a", "exp": now + 900,
@@ -63,7 +63,7 @@ def run(seconds: float, rounds: int, batch: int) -> Section:
     for algorithm in ALGORITHMS:
         key = generate_private_key(algorithm)
         kid = f"bench-{algorithm.lower()}"
-        sample = jwt_backend.sign(claims[0], private_key=key, algorithm=algorithm, kid=kid)
+        sample = signing.sign(claims[0], private_key=key, algorithm=algorithm, kid=kid)
         signing_input = sample.rpartition(".")[0].encode()  # same length as every token's
         raw_sign = _raw_signer(key, algorithm)
 
@@ -73,7 +73,7 @@ def run(seconds: float, rounds: int, batch: int) -> Section:
 
         def ours(key: object = key, algorithm: str = algorithm, kid: str = kid) -> None:
             for c in claims:
-                jwt_backend.sign(c, private_key=key, algorithm=algorithm, kid=kid)
+                signing.sign(c, private_key=key, algorithm=algorithm, kid=kid)
 
         paths.append((algorithm, "raw", raw))
         paths.append((algorithm, "ours", ours))
@@ -89,7 +89,7 @@ def run(seconds: float, rounds: int, batch: int) -> Section:
         4, "Signing",
         [
             f"pinned to cpu {cpu}; keys: RSA-2048 (RS256), P-256 (ES256), Ed25519 (EdDSA)",
-            "ours = authfort_django.jwt_backend.sign (PyJWT encode: JSON, base64url, signature; ES256 also "
+            "ours = authfort_django.tokens.signing.sign (PyJWT encode: JSON, base64url, signature; ES256 also "
             "converts DER to r||s) on the 11-claim set the server issues; raw = cryptography sign() alone "
             "over a signing input of the same length",
             f"{rounds} rounds x {seconds:g} s per path, all six paths in each round, 0.05 s warm-up; "
@@ -101,7 +101,7 @@ def run(seconds: float, rounds: int, batch: int) -> Section:
         key_name = {"RS256": "RSA-2048", "ES256": "P-256", "EdDSA": "Ed25519"}[algorithm]
         section.rows.append(Row(f"{algorithm} raw {key_name} sign", statistics.median(raw_rates), "sign/s",
                                 1.0, f"raw {algorithm}", "baseline"))
-        section.rows.append(Row(f"{algorithm} token issuance (jwt_backend.sign)", statistics.median(our_rates),
+        section.rows.append(Row(f"{algorithm} token issuance (signing.sign)", statistics.median(our_rates),
                                 "tokens/s", median_ratio(our_rates, raw_rates), f"raw {algorithm}"))
         added_us = (1 / statistics.median(our_rates) - 1 / statistics.median(raw_rates)) * 1e6
         section.rows[-1].note = f"+{added_us:.0f} µs a token"

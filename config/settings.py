@@ -7,11 +7,13 @@ Nothing here is needed by the reusable app itself: a project that installs
 
 from pathlib import Path
 
-import authfort_django
 import environ
 
-from authfort_django.app_settings import THROTTLE_DEFAULTS
-from authfort_django.logging_json import logging_config as authfort_logging_config
+import authfort_django
+from authfort_django.conf import THROTTLE_DEFAULTS
+from authfort_django.observability.logging import (
+    logging_config as authfort_logging_config,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -57,7 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: every later middleware's log lines carry the request id.
-    "authfort_django.request_id.RequestIdMiddleware",
+    "authfort_django.observability.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -48,10 +48,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+_DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"})
+
+
+@pytest.fixture(autouse=True)
+def _signing_key(request: pytest.FixtureRequest):
+    """Every test that uses the database starts with one active signing key, as a server
+    does after `rotate_keys --if-none`. Its material is generated once per session
+    (tests.factories.SigningKeyFactory). Mark a test or module `no_signing_key` to
+    start from an empty key table (first start, rotation)."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        _DATABASE_FIXTURES.intersection(request.fixturenames)
+    )
+    if not uses_db or request.node.get_closest_marker("no_signing_key") is not None:
+        yield None
+        return
+    request.getfixturevalue("transactional_db" if _wants_transactions(request) else "db")
+    from tests.factories import SigningKeyFactory
+
+    yield SigningKeyFactory()
+
+
+def _wants_transactions(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+
+
 @pytest.fixture(autouse=True)
 def _fresh_key_store_cache():
     """The key store caches in process; each test's database starts without its keys."""
-    from authfort_django.key_store import key_store
+    from authfort_django.keys.store import key_store
 
     key_store.invalidate()
     yield

@@ -1,0 +1,10 @@
+"""The HTTP layer: the only part of authfort_django that knows DRF.
+
+    views/           the endpoints, by area
+    serializers.py   request bodies in, JSON out
+    authentication.py, permissions.py, throttling.py, cookies.py
+    client.py        the caller's address and the RequestContext handed to the domain
+    errors.py        the JSON error shape and the status of each domain error
+    schema.py        the OpenAPI description (drf-spectacular)
+    docs.py          /api/schema and /api/docs
+"""

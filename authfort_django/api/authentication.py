@@ -15,11 +15,12 @@ from typing import Any
 
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from verifier_client import Claims, VerificationError
 
-from .. import log_context, tokens
-from ..models import User
-from . import cookies
+from authfort_django.api import cookies
+from authfort_django.models import User
+from authfort_django.observability import context as log_context
+from authfort_django.tokens.verification import current_user_for, verify_access_token
+from verifier_client import Claims, VerificationError
 
 MAX_HEADER_BYTES = 16 * 1024
 
@@ -74,10 +75,10 @@ class AccessTokenAuthentication(BaseAuthentication):
         if len(raw) > MAX_HEADER_BYTES:
             raise TokenRejected("The access token is too large.")
         try:
-            claims = tokens.verify_access_token(raw)
+            claims = verify_access_token(raw)
         except VerificationError as exc:
             raise TokenRejected(exc.reason, exc.code) from None
-        current = tokens.current_user_for(claims)
+        current = current_user_for(claims)
         if current is None:
             raise TokenRejected(
                 "The access token has been revoked (logout, password change, ban or role change). "

@@ -28,8 +28,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from rest_framework.exceptions import PermissionDenied
 
-from ..app_settings import authfort_settings
-from ..flows import TokenPair
+from authfort_django.conf import authfort_settings
+from authfort_django.tokens.pairs import TokenPair
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"

@@ -17,13 +17,13 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .get_only import get_only
+from authfort_django.api.read_only import read_only
 
 _SWAGGER_DIR = Path(drf_spectacular_sidecar.__file__).parent / "static" / "drf_spectacular_sidecar" / "swagger-ui-dist"
 ASSETS = frozenset({"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png"})
 
 
-@get_only
+@read_only
 def asset(request: HttpRequest, name: str) -> FileResponse:
     if name not in ASSETS:  # a fixed list: no path from the URL ever reaches the filesystem
         raise Http404("No such documentation asset.")

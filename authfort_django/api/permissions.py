@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework.permissions import BasePermission
 
-from .. import roles
+from authfort_django.accounts import roles
 
 
 class IsAuthfortAdmin(BasePermission):

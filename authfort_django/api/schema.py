@@ -23,7 +23,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from . import serializers as api_serializers
+from authfort_django.api import serializers as api_serializers
 
 __all__ = [
     "BAN",

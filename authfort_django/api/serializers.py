@@ -9,8 +9,8 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from ..flows import TokenPair
-from ..models import Role, Session, User
+from authfort_django.models import Role, Session, User
+from authfort_django.tokens.pairs import TokenPair
 
 # Long enough for any passphrase, short enough that hashing it is no denial of service.
 MAX_PASSWORD_LENGTH = 1024

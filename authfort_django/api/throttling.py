@@ -11,8 +11,8 @@ from typing import Any
 
 from rest_framework.throttling import SimpleRateThrottle
 
-from ..app_settings import authfort_settings
-from ..audit import client_address
+from authfort_django.api.client import client_address
+from authfort_django.conf import authfort_settings
 
 
 class _AuthfortThrottle(SimpleRateThrottle):

@@ -1,12 +1,1 @@
-"""Prometheus metrics at /metrics.
-
-    instruments.py     counters and the token-issuing histogram, moved by the flows
-    collector.py       signing-key gauges and the rotation count, read from the database at scrape
-    access.py          who may scrape (AUTHFORT["METRICS_ACCESS"]: off, open, or addresses)
-    views.py           the /metrics endpoint
-    gunicorn_hooks.py  multiprocess mode: one shared directory, wiped at start, dead workers marked
-
-This package's __init__ imports nothing: gunicorn.conf.py imports gunicorn_hooks in
-the master, which must set PROMETHEUS_MULTIPROC_DIR before anything imports
-prometheus_client (the library picks its value store at import).
-"""
+"""Moved to authfort_django.observability.metrics in 0.3; this package remains for one release."""

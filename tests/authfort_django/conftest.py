@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from authfort_django.key_store import KeyStore
+from authfort_django.keys.store import KeyStore
 from tests.helpers.clock import FakeClock
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from authfort_django import jwt_backend
-from authfort_django.key_store import key_store
-from authfort_django.tokens import access_token_claims
+from authfort_django.keys.store import key_store
+from authfort_django.tokens import signing
+from authfort_django.tokens.claims import access_token_claims
 
 
 def mint(user: Any, session: Any = None, *, header: dict[str, Any] | None = None, **overrides: Any) -> str:
@@ -18,10 +18,10 @@ def mint(user: Any, session: Any = None, *, header: dict[str, Any] | None = None
     """
     import jwt
 
-    from authfort_django import sessions
+    from authfort_django.sessions import lifecycle
 
     if session is None:
-        session = sessions.start_session(user).session
+        session = lifecycle.start_session(user).session
     active = key_store.signing_key()
     claims = access_token_claims(user, session, now=int(time.time()))
     for name, value in overrides.items():
@@ -29,7 +29,7 @@ def mint(user: Any, session: Any = None, *, header: dict[str, Any] | None = None
             claims.pop(name, None)
         else:
             claims[name] = value
-    headers = {"kid": active.kid, "typ": jwt_backend.ACCESS_TOKEN_TYPE, **(header or {})}
+    headers = {"kid": active.kid, "typ": signing.ACCESS_TOKEN_TYPE, **(header or {})}
     return jwt.encode(claims, active.private_key, algorithm=active.algorithm, headers=headers)
 
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from authfort_django.key_rotation import ensure_key, rotate
+from authfort_django.keys.rotation import ensure_key, rotate
 from authfort_django.models import AuthEvent, Role, SigningKey, User
 from tests.factories import RoleFactory, UserFactory
 

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from authfort_django import sessions
 from authfort_django.models import AuthEvent
+from authfort_django.sessions import lifecycle
 from authfort_django.signals import user_banned
 from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, mint
 from tests.factories import UserFactory
@@ -20,7 +20,7 @@ SECRET = INTROSPECTION_SECRET
 @pytest.fixture
 def admin():
     user = UserFactory(roles=["admin"])
-    return user, mint(user, sessions.start_session(user).session)
+    return user, mint(user, lifecycle.start_session(user).session)
 
 
 def _login(client, user, password):
@@ -108,7 +108,7 @@ def test_an_admin_cannot_ban_themselves(api_client, admin):
 def test_staff_may_ban(api_client, user):
     staff = UserFactory(is_staff=True)
 
-    response = api_client.post(f"/auth/users/{user.pk}/ban", **bearer(mint(staff, sessions.start_session(staff).session)))
+    response = api_client.post(f"/auth/users/{user.pk}/ban", **bearer(mint(staff, lifecycle.start_session(staff).session)))
 
     assert response.status_code == 204
 
@@ -130,7 +130,7 @@ def test_staff_may_ban_other_staff(api_client):
     staff, other_staff = UserFactory(is_staff=True), UserFactory(is_staff=True)
 
     response = api_client.post(
-        f"/auth/users/{other_staff.pk}/ban", **bearer(mint(staff, sessions.start_session(staff).session))
+        f"/auth/users/{other_staff.pk}/ban", **bearer(mint(staff, lifecycle.start_session(staff).session))
     )
 
     assert response.status_code == 204
@@ -138,7 +138,7 @@ def test_staff_may_ban_other_staff(api_client):
 
 def test_non_admins_get_403(api_client, user):
     someone = UserFactory()
-    token = mint(someone, sessions.start_session(someone).session)
+    token = mint(someone, lifecycle.start_session(someone).session)
 
     for action in ("ban", "unban"):
         response = api_client.post(f"/auth/users/{user.pk}/{action}", **bearer(token))

@@ -21,12 +21,14 @@ def sound(authfort, settings):
     )
 
 
-def authfort_ids() -> list[str]:
-    return sorted(m.id for m in run_checks() if m.id and m.id.startswith("authfort."))
+def authfort_ids(*, deploy: bool = True) -> list[str]:
+    """The authfort check ids `manage.py check` (deploy=False) or `check --deploy` reports."""
+    found = run_checks(include_deployment_checks=deploy)
+    return sorted(m.id for m in found if m.id and m.id.startswith("authfort."))
 
 
 def only(check_id: str):
-    (message,) = [m for m in run_checks() if m.id == check_id]
+    (message,) = [m for m in run_checks(include_deployment_checks=True) if m.id == check_id]
     assert message.hint, f"{check_id} has no hint"
     return message
 
@@ -72,10 +74,12 @@ def test_w002_no_explicit_key_encryption_keys_with_debug_off(authfort) -> None:
     assert isinstance(only("authfort.W002"), Warning)
 
 
-def test_w002_not_raised_in_debug(authfort, settings) -> None:
-    settings.DEBUG = True
+def test_production_warnings_are_deploy_checks_whatever_debug_says(authfort, settings) -> None:
     authfort(KEY_ENCRYPTION_KEYS=[], ISSUER="http://127.0.0.1:8000")
-    assert authfort_ids() == []
+    for debug in (True, False):
+        settings.DEBUG = debug
+        assert authfort_ids(deploy=False) == []
+        assert authfort_ids(deploy=True) == ["authfort.W002", "authfort.W003"]
 
 
 def test_e004_short_key_encryption_key_never_echoed(authfort) -> None:
@@ -127,15 +131,26 @@ def test_every_check_is_registered_with_django() -> None:
     from django.core.checks.registry import registry
 
     registered = registry.get_checks()
-    for check in (checks.check_signing, checks.check_lifetimes, checks.check_secrets, checks.check_deployment):
+    for check in (
+        checks.check_setting_names,
+        checks.check_signing,
+        checks.check_lifetimes,
+        checks.check_secrets,
+        checks.check_hooks_and_cookies,
+        checks.check_recovery,
+        checks.check_metrics_access,
+    ):
         assert check in registered
+    deploy_only = registry.get_checks(include_deployment_checks=True)
+    for check in (checks.check_key_encryption_deploy, checks.check_issuer_deploy, checks.check_mail_delivery_deploy):
+        assert check in deploy_only and check not in registered
 
 
 def example_hook(user, session):  # an importable EXTRA_CLAIMS target
     return {}
 
 
-# Account recovery (authfort_django/recovery_checks.py).
+# Account recovery.
 
 
 @pytest.mark.parametrize("send", [True, False])
@@ -151,12 +166,10 @@ def test_w006_console_mail_outside_debug(settings, authfort, send) -> None:
         assert "authfort.W006" not in authfort_ids()
 
 
-def test_w006_is_quiet_under_debug_and_with_a_real_backend(settings, authfort) -> None:
+def test_w006_is_a_deploy_check_and_quiet_with_a_real_backend(settings, authfort) -> None:
     authfort(FRONTEND_URL="https://app.example.com")
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-    settings.DEBUG = True
-    assert "authfort.W006" not in authfort_ids()
-    settings.DEBUG = False
+    assert "authfort.W006" not in authfort_ids(deploy=False)
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     assert "authfort.W006" not in authfort_ids()
 
@@ -192,3 +205,31 @@ def test_e008_recovery_settings(authfort, values) -> None:
 def test_e003_recovery_lifetimes(authfort, values) -> None:
     authfort(**values)
     assert isinstance(only("authfort.E003"), Error)
+
+
+# Names: a misspelt key must not be ignored in silence.
+
+
+def test_e010_a_misspelt_key_names_the_closest_valid_one(settings) -> None:
+    settings.AUTHFORT = {**settings.AUTHFORT, "ACCES_TOKEN_TTL": 60}
+    message = only("authfort.E010")
+    assert isinstance(message, Error)
+    assert "'ACCES_TOKEN_TTL'" in message.msg
+    assert "'ACCESS_TOKEN_TTL'" in message.hint
+
+
+def test_e010_a_key_like_no_other_lists_the_valid_ones(settings) -> None:
+    settings.AUTHFORT = {**settings.AUTHFORT, "ZZZ": 1}
+    assert "ISSUER" in only("authfort.E010").hint
+
+
+def test_e010_authfort_must_be_a_dict(settings) -> None:
+    settings.AUTHFORT = ["ISSUER"]
+    assert "not a dict" in only("authfort.E010").msg
+
+
+@pytest.mark.parametrize(("name", "key", "closest"), [("COOKIE", "SECURED", "SECURE"), ("THROTTLE_RATES", "logins", "login")])
+def test_e011_unknown_keys_inside_cookie_and_throttle_rates(settings, name: str, key: str, closest: str) -> None:
+    settings.AUTHFORT = {**settings.AUTHFORT, name: {key: "x"}}
+    message = only("authfort.E011")
+    assert repr(key) in message.msg and repr(closest) in message.hint

@@ -68,7 +68,7 @@ def test_login_sets_the_three_cookies_with_their_flags(api_client, user, passwor
 
 
 def settings_value(name: str) -> int:
-    from authfort_django.app_settings import authfort_settings
+    from authfort_django.conf import authfort_settings
 
     return int(getattr(authfort_settings, name))
 

@@ -11,9 +11,14 @@ from django.utils import timezone
 
 from authfort_django.models import AccountToken, AuthEvent, User
 from authfort_django.signals import email_verification_requested, email_verified
-from authfort_django.tokens import verify_access_token
+from authfort_django.tokens.verification import verify_access_token
 from tests.authfort_django.helpers import bearer, login
-from tests.authfort_django.mail_helpers import FRONTEND_URL, links_in, the_mail_to, token_in
+from tests.authfort_django.mail_helpers import (
+    FRONTEND_URL,
+    links_in,
+    the_mail_to,
+    token_in,
+)
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

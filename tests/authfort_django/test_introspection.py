@@ -10,9 +10,10 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
-from authfort_django import key_rotation, sessions
-from authfort_django.key_store import key_store
+from authfort_django.keys import rotation
+from authfort_django.keys.store import key_store
 from authfort_django.models import Session
+from authfort_django.sessions import lifecycle
 from tests.authfort_django.helpers import INTROSPECTION_SECRET, mint
 from tests.factories import UserFactory
 
@@ -38,7 +39,7 @@ def _ask_form(client, body: str, secret: str = SECRET):
 def live():
     """A user with a live session and an access token for it."""
     user = UserFactory(roles=["editor"])
-    grant = sessions.start_session(user)
+    grant = lifecycle.start_session(user)
     return user, grant.session, mint(user, grant.session)
 
 
@@ -90,7 +91,7 @@ def test_a_missing_token_member_is_inactive(api_client):
 
 
 def test_a_refresh_token_is_inactive(api_client, user):
-    grant = sessions.start_session(user)
+    grant = lifecycle.start_session(user)
 
     assert _ask(api_client, grant.refresh_token).json() == INACTIVE
 
@@ -140,7 +141,7 @@ def test_introspection_is_off_without_secrets(api_client, live):
 def test_a_bumped_token_version_makes_it_inactive(api_client, live):
     user, _, token = live
 
-    sessions.bump_token_version(user)
+    lifecycle.bump_token_version(user)
 
     assert _ask(api_client, token).json() == INACTIVE
 
@@ -155,7 +156,7 @@ def test_an_inactive_user_makes_it_inactive(api_client, live):
 def test_a_revoked_session_makes_it_inactive(api_client, live):
     _, session, token = live
 
-    sessions.revoke_session(session, reason="logout")
+    lifecycle.revoke_session(session, reason="logout")
 
     assert _ask(api_client, token).json() == INACTIVE
 
@@ -185,7 +186,7 @@ def test_a_token_signed_by_a_revoked_key_is_inactive(api_client, live):
     assert _ask(api_client, token).json()["active"] is True
     kid = key_store.signing_key().kid
 
-    key_rotation.revoke(kid)
+    rotation.revoke(kid)
 
     assert _ask(api_client, token).json() == INACTIVE
 
@@ -194,12 +195,12 @@ def test_a_token_signed_by_an_expired_key_is_inactive(api_client, user):
     """Travel back: the key was created ten days ago and retired nine days ago, so by now
     it has outlived its retention and left the JWKS."""
     now = timezone.now()
-    key_rotation.ensure_key(now=now - timedelta(days=10))
-    session = sessions.start_session(user).session
+    rotation.ensure_key(now=now - timedelta(days=10))
+    session = lifecycle.start_session(user).session
     token = mint(user, session)
     assert _ask(api_client, token).json()["active"] is True
 
-    key_rotation.rotate(now=now - timedelta(days=9), immediately=True)
+    rotation.rotate(now=now - timedelta(days=9), immediately=True)
 
     assert _ask(api_client, token).json() == INACTIVE
 

@@ -5,17 +5,25 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from authfort_django.key_encryption import (
+from authfort_django.keys.crypto import (
+    generate_private_key,
+    load_private_key,
+    serialize_private_key,
+)
+from authfort_django.keys.encryption import (
     KeyDecryptionError,
     decrypt_private_key,
     encrypt_private_key,
     encrypted_with_current_key,
     key_fingerprint,
 )
-from authfort_django.key_rotation import ensure_key
-from authfort_django.key_store import KeyStore
-from authfort_django.keys import generate_private_key, load_private_key, serialize_private_key
+from authfort_django.keys.rotation import ensure_key
+from authfort_django.keys.store import KeyStore
 from authfort_django.models import SigningKey
+
+# These tests make their own keys, starting from an empty key table.
+pytestmark = pytest.mark.no_signing_key
+
 
 OLD = "old-key-encryption-secret-0123456789abcdef"
 NEW = "new-key-encryption-secret-0123456789abcdef"

@@ -12,12 +12,41 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from authfort_django.app_settings import authfort_settings
-from authfort_django.key_encryption import encrypt_private_key
-from authfort_django.key_rotation import ensure_key, purge_expired, revoke, rotate
-from authfort_django.key_store import KeyIntegrityError, KeyState, KeyStore, key_state, key_store
-from authfort_django.keys import generate_private_key, public_jwk, serialize_private_key
+from authfort_django.conf import authfort_settings
+from authfort_django.keys.crypto import (
+    generate_private_key,
+    public_jwk,
+    serialize_private_key,
+)
+from authfort_django.keys.encryption import encrypt_private_key
+from authfort_django.keys.rotation import ensure_key, purge_expired, revoke, rotate
+from authfort_django.keys.states import key_state
+from authfort_django.keys.store import (
+    KeyIntegrityError,
+    KeyState,
+    KeyStore,
+    NoSigningKey,
+    key_store,
+)
 from authfort_django.models import AuthEvent, SigningKey
+
+# These tests make their own keys, starting from an empty key table.
+pytestmark = pytest.mark.no_signing_key
+
+
+@pytest.fixture
+def store(clock, db) -> KeyStore:
+    """A store on the fake clock over a first key, made as `rotate_keys --if-none` makes it."""
+    store = KeyStore(clock=clock)
+    ensure_key(now=store.now())
+    return store
+
+
+@pytest.fixture
+def empty_store(clock) -> KeyStore:
+    """A store over an empty key table: a new installation before `rotate_keys --if-none`."""
+    return KeyStore(clock=clock)
+
 
 SECOND = timedelta(seconds=1)
 T0 = datetime(2030, 1, 1, tzinfo=timezone.utc)
@@ -63,7 +92,7 @@ def test_state_follows_from_the_timestamps(activates, retires, expires, revoked,
 
 # First key and the cached warm path.
 
-def test_the_first_signing_key_is_created_when_none_exists(db, store: KeyStore) -> None:
+def test_the_first_key_signs_and_its_creation_is_audited_without_key_material(db, store: KeyStore) -> None:
     active = store.signing_key()
     key = SigningKey.objects.get()
     assert (active.kid, active.algorithm) == (key.kid, "RS256")
@@ -72,7 +101,19 @@ def test_the_first_signing_key_is_created_when_none_exists(db, store: KeyStore) 
     assert "afk1" not in json.dumps(event.detail) and "PRIVATE" not in json.dumps(event.detail)
 
 
-def test_the_jwks_of_a_new_installation_is_not_empty(db, store: KeyStore) -> None:
+def test_without_a_key_signing_raises_and_nothing_is_written(db, empty_store: KeyStore) -> None:
+    with pytest.raises(NoSigningKey, match="rotate_keys --if-none"):
+        empty_store.signing_key()
+    assert not SigningKey.objects.exists()
+
+
+def test_the_jwks_of_a_new_installation_is_empty_until_a_key_is_made(db, empty_store: KeyStore) -> None:
+    assert kids(empty_store) == set()
+    ensure_key(now=empty_store.now())
+    assert kids(empty_store) == {empty_store.signing_key().kid}
+
+
+def test_the_jwks_and_signing_key_of_a_published_set_agree(db, store: KeyStore) -> None:
     assert kids(store) == {store.signing_key().kid}
 
 
@@ -132,7 +173,8 @@ def test_jwks_lists_the_signing_key_first_then_pending_then_retired(db, store: K
     assert [jwk["kid"] for jwk in store.jwks().keys] == [second.kid, third.kid, first]
 
 
-def test_jwks_holds_only_public_members_and_rsa_keys_of_2048_bits_or_more(db, store: KeyStore) -> None:
+def test_jwks_holds_only_public_members_and_rsa_keys_of_2048_bits_or_more(db, empty_store: KeyStore) -> None:
+    store = empty_store
     key = generate_private_key("RS256")
     jwk = public_jwk(key, "RS256")
     # A row that somehow stored private members: they must never be served.
@@ -152,13 +194,16 @@ def test_jwks_holds_only_public_members_and_rsa_keys_of_2048_bits_or_more(db, st
 
 
 @pytest.mark.parametrize("algorithm", ["ES256", "EdDSA"])
-def test_other_algorithms_sign_and_verify_through_the_jwks(db, store: KeyStore, authfort, algorithm: str) -> None:
+def test_other_algorithms_sign_and_verify_through_the_jwks(db, empty_store: KeyStore, authfort, algorithm: str) -> None:
+    store = empty_store
     authfort(ALGORITHM=algorithm)
+    ensure_key(now=store.now())
     assert store.signing_key().algorithm == algorithm
     assert verify_with_jwks(sign(store), store) == {"sub": "u"}
 
 
-def test_a_private_key_that_does_not_match_its_kid_is_refused(db, store: KeyStore) -> None:
+def test_a_private_key_that_does_not_match_its_kid_is_refused(db, empty_store: KeyStore) -> None:
+    store = empty_store
     real, other = generate_private_key("ES256"), generate_private_key("ES256")
     jwk = public_jwk(real, "ES256")
     SigningKey.objects.create(
@@ -233,6 +278,7 @@ def test_retired_key_verifies_until_it_expires_then_vanishes_and_is_purged(db, s
 
 
 def test_revoking_unpublishes_at_once_in_this_process(db) -> None:
+    ensure_key()
     active = key_store.signing_key()
     pending = rotate().key
     assert pending.kid in {k["kid"] for k in key_store.jwks().keys}
@@ -245,8 +291,13 @@ def test_revoking_unpublishes_at_once_in_this_process(db) -> None:
     assert SigningKey.objects.get(kid=active.kid).private_key == ""
 
 
-def test_a_signing_key_is_made_again_when_every_key_was_revoked(db, store: KeyStore) -> None:
+def test_when_every_key_was_revoked_nothing_signs_until_a_key_is_made(db, store: KeyStore) -> None:
     first = ensure_key(now=store.now()).key
     SigningKey.objects.filter(pk=first.pk).update(revoked_at=store.now())
+    store.invalidate()
+    with pytest.raises(NoSigningKey):
+        store.signing_key()
+    assert SigningKey.objects.count() == 1
+    assert ensure_key(now=store.now()).key.kid != first.kid
     assert store.signing_key().kid != first.kid
 

@@ -8,7 +8,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from authfort_django.keys import (
+from authfort_django.keys.crypto import (
     UnsupportedAlgorithm,
     generate_private_key,
     jwk_thumbprint,

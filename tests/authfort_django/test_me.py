@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from authfort_django.key_store import key_store
+from authfort_django.keys.store import key_store
 from tests.authfort_django.helpers import bearer, mint
 from tests.factories import RoleFactory, UserFactory
 

@@ -12,7 +12,12 @@ from django.utils import timezone
 from authfort_django.models import AccountToken, AuthEvent
 from authfort_django.signals import password_reset_completed, password_reset_requested
 from tests.authfort_django.helpers import bearer, is_active, login, refresh_code
-from tests.authfort_django.mail_helpers import FRONTEND_URL, links_in, the_mail_to, token_in
+from tests.authfort_django.mail_helpers import (
+    FRONTEND_URL,
+    links_in,
+    the_mail_to,
+    token_in,
+)
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.service_process import free_port
 

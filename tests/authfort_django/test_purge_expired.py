@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from authfort_django import sessions
 from authfort_django.models import AccountToken, AuthEvent, RefreshToken, Session
+from authfort_django.sessions import lifecycle, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -23,10 +23,10 @@ def _purge(*args: str) -> str:
 
 
 def _session_with_history(user, refreshes: int = 1) -> tuple[Session, str]:
-    grant = sessions.start_session(user)
+    grant = lifecycle.start_session(user)
     raw = grant.refresh_token
     for _ in range(refreshes):
-        raw = sessions.rotate_refresh_token(raw).refresh_token
+        raw = refresh.rotate_refresh_token(raw).refresh_token
     return grant.session, raw
 
 
@@ -34,7 +34,7 @@ def test_purge_deletes_expired_and_idle_sessions_with_their_tokens(user):
     now = timezone.now()
     live, _ = _session_with_history(user)
     revoked, _ = _session_with_history(user)
-    sessions.revoke_session(revoked, reason="logout")
+    lifecycle.revoke_session(revoked, reason="logout")
     expired, _ = _session_with_history(user, refreshes=2)
     Session.objects.filter(pk=expired.pk).update(expires_at=now - timedelta(seconds=1))
     idle, _ = _session_with_history(user)
@@ -77,11 +77,11 @@ def test_a_batch_size_must_be_positive(db):
 
 
 def test_mailed_account_tokens_are_deleted_a_week_after_they_expire(user):
-    from authfort_django import account_tokens
+    from authfort_django.accounts import mailed_tokens
 
     now = timezone.now()
-    stale = account_tokens.issue(user, "password_reset", ttl=3600, now=now - timedelta(days=8)).record
-    recent = account_tokens.issue(user, "verify_email", ttl=3600, now=now - timedelta(days=2)).record
+    stale = mailed_tokens.issue(user, "password_reset", ttl=3600, now=now - timedelta(days=8)).record
+    recent = mailed_tokens.issue(user, "verify_email", ttl=3600, now=now - timedelta(days=2)).record
 
     output = _purge()
 

@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from authfort_django.api import views
+from authfort_django.api.views import sessions as views
 from authfort_django.models import AuthEvent, RefreshToken, Session
 from authfort_django.signals import refresh_token_reused
 from tests.authfort_django.helpers import bearer, introspect, login, mint, refresh
@@ -201,11 +201,12 @@ def test_refresh_records_an_event_and_logs_no_token(api_client, user, password, 
 def test_reuse_revocation_persists_under_atomic_requests_even_without_the_non_atomic_url(password):
     """With ATOMIC_REQUESTS the whole view runs in one transaction; the 401 must not roll
     the revocation back (our exception handler never marks it for rollback)."""
-    from authfort_django import sessions
+    from authfort_django.sessions import lifecycle
+    from authfort_django.sessions.refresh import rotate_refresh_token
 
     user = UserFactory()
-    grant = sessions.start_session(user)
-    sessions.rotate_refresh_token(grant.refresh_token)
+    grant = lifecycle.start_session(user)
+    rotate_refresh_token(grant.refresh_token)
     client = APIClient()
     previous = connection.settings_dict["ATOMIC_REQUESTS"]
     connection.settings_dict["ATOMIC_REQUESTS"] = True
@@ -223,11 +224,12 @@ def test_reuse_revocation_persists_under_atomic_requests_even_without_the_non_at
 
 @pytest.mark.django_db(transaction=True)
 def test_reuse_revocation_persists_under_atomic_requests_on_the_real_url(password):
-    from authfort_django import sessions
+    from authfort_django.sessions import lifecycle
+    from authfort_django.sessions.refresh import rotate_refresh_token
 
     user = UserFactory()
-    grant = sessions.start_session(user)
-    sessions.rotate_refresh_token(grant.refresh_token)
+    grant = lifecycle.start_session(user)
+    rotate_refresh_token(grant.refresh_token)
     previous = connection.settings_dict["ATOMIC_REQUESTS"]
     connection.settings_dict["ATOMIC_REQUESTS"] = True
     try:
@@ -243,11 +245,12 @@ def test_reuse_revocation_persists_under_atomic_requests_on_the_real_url(passwor
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_refreshes_of_one_token_let_exactly_one_win():
     """Real concurrent connections: each thread has its own database connection."""
-    from authfort_django import sessions
+    from authfort_django.sessions import lifecycle
+    from authfort_django.sessions.refresh import rotate_refresh_token
 
     threads_count = 8
     user = UserFactory()
-    grant = sessions.start_session(user)
+    grant = lifecycle.start_session(user)
     barrier = threading.Barrier(threads_count)
     statuses: list[int] = []
     codes: list[str] = []

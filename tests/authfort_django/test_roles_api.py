@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 
-from authfort_django import sessions
 from authfort_django.models import AuthEvent, Role
+from authfort_django.sessions import lifecycle
 from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, mint
 from tests.factories import RoleFactory, UserFactory
 
@@ -23,14 +23,14 @@ SECRET = INTROSPECTION_SECRET
 @pytest.fixture
 def admin_token():
     admin = UserFactory(roles=["admin"])
-    return mint(admin, sessions.start_session(admin).session)
+    return mint(admin, lifecycle.start_session(admin).session)
 
 
 @pytest.fixture
 def member():
     """A user with a live session: (user, access token, refresh token)."""
     user = UserFactory(roles=["reader"])
-    grant = sessions.start_session(user)
+    grant = lifecycle.start_session(user)
     return user, mint(user, grant.session), grant.refresh_token
 
 
@@ -55,7 +55,7 @@ def test_an_admin_lists_roles(api_client, admin_token):
 def test_staff_is_admin_too(api_client):
     staff = UserFactory(is_staff=True)
 
-    assert api_client.get("/auth/roles", **bearer(mint(staff, sessions.start_session(staff).session))).status_code == 200
+    assert api_client.get("/auth/roles", **bearer(mint(staff, lifecycle.start_session(staff).session))).status_code == 200
 
 
 def test_an_admin_creates_a_role(api_client, admin_token):
@@ -176,8 +176,8 @@ def test_anonymous_callers_get_401(api_client, member):
 def test_losing_the_admin_role_ends_admin_access_at_once(api_client):
     admin = UserFactory(roles=["admin"])
     other_admin = UserFactory(is_staff=True)
-    token = mint(admin, sessions.start_session(admin).session)
-    other = mint(other_admin, sessions.start_session(other_admin).session)
+    token = mint(admin, lifecycle.start_session(admin).session)
+    other = mint(other_admin, lifecycle.start_session(other_admin).session)
 
     api_client.delete(f"/auth/users/{admin.pk}/roles/admin", **bearer(other))
 

@@ -16,11 +16,16 @@ from django.core.management import CommandError, call_command
 from django.db import connections
 from django.utils import timezone
 
-from authfort_django.app_settings import authfort_settings
-from authfort_django.key_encryption import key_fingerprint
-from authfort_django.key_rotation import ensure_key, retention, rotate
-from authfort_django.key_store import KeyState, KeyStore, key_state
+from authfort_django.conf import authfort_settings
+from authfort_django.keys.encryption import key_fingerprint
+from authfort_django.keys.rotation import ensure_key, retention, rotate
+from authfort_django.keys.states import key_state
+from authfort_django.keys.store import KeyState, KeyStore
 from authfort_django.models import AuthEvent, SigningKey
+
+# These tests make their own keys, starting from an empty key table.
+pytestmark = pytest.mark.no_signing_key
+
 
 OLD_KEK = "old-key-encryption-secret-0123456789abcdef"
 NEW_KEK = "new-key-encryption-secret-0123456789abcdef"
@@ -351,7 +356,10 @@ def test_concurrent_first_starts_create_exactly_one_key(transactional_db) -> Non
 
 
 def test_a_kid_beginning_with_a_dash_is_accepted_after_revoke_on_the_command_line() -> None:
-    from authfort_django.management.commands.rotate_keys import Command, _join_revoke_value
+    from authfort_django.management.commands.rotate_keys import (
+        Command,
+        _join_revoke_value,
+    )
 
     argv = _join_revoke_value(["manage.py", "rotate_keys", "--revoke", "-Xy_kid"])
     options = Command().create_parser("manage.py", "rotate_keys").parse_args(argv[2:])

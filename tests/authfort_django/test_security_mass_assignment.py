@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver
 
-from authfort_django import account_tokens
 from authfort_django import urls as authfort_urls
+from authfort_django.accounts import mailed_tokens
 from authfort_django.models import Role, Session, User
 from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, login
 from tests.factories import DEFAULT_PASSWORD, RoleFactory, UserFactory
@@ -107,7 +107,7 @@ def _body(**valid: Any) -> dict[str, Any]:
 
 def _mailed_token(user: User, purpose: str) -> str:
     """A genuine token, as the mail would carry it."""
-    return account_tokens.issue(user, purpose, ttl=3600).raw
+    return mailed_tokens.issue(user, purpose, ttl=3600).raw
 
 
 Scenario = Callable[[Any, World], tuple[Any, int]]
@@ -142,12 +142,12 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
         c.post("/auth/password-reset", _body(email=w.member.email), format="json"), 202),
     ("password-reset-confirm", "post"): lambda c, w: (
         c.post("/auth/password-reset/confirm",
-               _body(token=_mailed_token(w.member, account_tokens.Purpose.PASSWORD_RESET),
+               _body(token=_mailed_token(w.member, mailed_tokens.Purpose.PASSWORD_RESET),
                      new_password="another fine passphrase 7"), format="json"), 204),
     ("verify-email-request", "post"): lambda c, w: (
         c.post("/auth/verify-email/request", _body(), format="json", **_member(w)), 202),
     ("verify-email", "post"): lambda c, w: (
-        c.post("/auth/verify-email", _body(token=_mailed_token(w.member, account_tokens.Purpose.VERIFY_EMAIL)),
+        c.post("/auth/verify-email", _body(token=_mailed_token(w.member, mailed_tokens.Purpose.VERIFY_EMAIL)),
                format="json"), 204),
     ("introspect", "post"): lambda c, w: (
         c.post("/auth/introspect", _body(token=w.member_tokens["access_token"]), format="json",

@@ -9,7 +9,7 @@ never by sleeping.
 import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
-from authfort_django.app_settings import THROTTLE_DEFAULTS
+from authfort_django.conf import THROTTLE_DEFAULTS
 from tests.authfort_django.helpers import refresh
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.clock import FakeClock

@@ -3,12 +3,12 @@ import json
 
 import jwt
 import pytest
-from verifier_client import TokenVerifier
 
-from authfort_django.key_store import key_store
-from authfort_django.keys import jwk_thumbprint
-from authfort_django.tokens import issue_access_token
+from authfort_django.keys.crypto import jwk_thumbprint
+from authfort_django.keys.store import key_store
+from authfort_django.tokens.signing import issue_access_token
 from tests.factories import UserFactory
+from verifier_client import TokenVerifier
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from authfort_django.key_store import key_store
-from authfort_django.keys import jwk_thumbprint
+from authfort_django.keys.crypto import jwk_thumbprint
+from authfort_django.keys.store import key_store
 
 pytestmark = pytest.mark.django_db
 

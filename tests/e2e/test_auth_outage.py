@@ -18,7 +18,12 @@ import time
 import pytest
 
 from tests.helpers.consumers import start_consumers
-from tests.helpers.e2e_http import access_token, assert_bearer_challenge, bearer, eventually
+from tests.helpers.e2e_http import (
+    access_token,
+    assert_bearer_challenge,
+    bearer,
+    eventually,
+)
 
 pytestmark = pytest.mark.slow
 

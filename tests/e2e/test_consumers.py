@@ -11,7 +11,6 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from rest_framework.test import APIClient
-
 from verifier_client.flask import JWKSAuth, current_claims
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,13 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.helpers.consumers import EXAMPLES, Consumers, consumer_env, gunicorn_command, start_consumers
+from tests.helpers.consumers import (
+    EXAMPLES,
+    Consumers,
+    consumer_env,
+    gunicorn_command,
+    start_consumers,
+)
 from tests.helpers.e2e_http import (
     access_token,
     assert_bearer_challenge,

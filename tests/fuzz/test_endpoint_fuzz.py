@@ -18,7 +18,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from authfort_django import urls as authfort_urls
-from authfort_django.app_settings import THROTTLE_DEFAULTS
+from authfort_django.conf import THROTTLE_DEFAULTS
 from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, login
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.fuzz.strategies import json_values, objects_with, values_or

@@ -18,6 +18,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from verifier_client.exceptions import KeySetUnavailableError, UnknownKeyError
 
 from tests.fuzz.guards import no_unexpected_errors
 from tests.fuzz.strategies import json_values, objects_with, values_or
@@ -25,7 +26,6 @@ from tests.helpers.clock import FakeClock
 from tests.helpers.http_fixtures import LoopbackHTTPServer
 from tests.helpers.tokens import b64url, public_jwk
 from verifier_client import JWKSClient, StaticKeySet
-from verifier_client.exceptions import KeySetUnavailableError, UnknownKeyError
 
 ALGORITHMS = ("RS256", "ES256")
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

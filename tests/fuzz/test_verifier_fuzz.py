@@ -13,12 +13,25 @@ import json
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import event, example, given
 from hypothesis import strategies as st
+from verifier_client.exceptions import VerificationError
 
 from tests.fuzz.guards import no_unexpected_errors
-from tests.fuzz.strategies import broken_segments, json_values, objects_with, segment, values_or
-from tests.helpers.tokens import AUDIENCE, ISSUER, b64url, default_claims, mint, public_jwk
+from tests.fuzz.strategies import (
+    broken_segments,
+    json_values,
+    objects_with,
+    segment,
+    values_or,
+)
+from tests.helpers.tokens import (
+    AUDIENCE,
+    ISSUER,
+    b64url,
+    default_claims,
+    mint,
+    public_jwk,
+)
 from verifier_client import TokenVerifier
-from verifier_client.exceptions import VerificationError
 
 NOW = 1_700_000_000
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from authfort_django.app_settings import THROTTLE_DEFAULTS
+from authfort_django.conf import THROTTLE_DEFAULTS
 from tests.helpers.service_process import ServiceProcess
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -26,7 +26,6 @@ from typing import IO, Any
 import requests
 
 
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

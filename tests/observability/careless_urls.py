@@ -9,11 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from authfort_django.api.authentication import AccessTokenAuthentication
-
-from authfort_django import sessions
-from authfort_django.key_store import key_store
-from authfort_django.keys import serialize_private_key
+from authfort_django.api.client import request_context
+from authfort_django.keys.crypto import serialize_private_key
+from authfort_django.keys.store import key_store
 from authfort_django.models import User
+from authfort_django.sessions import lifecycle
 
 logger = logging.getLogger("authfort.careless")
 
@@ -25,7 +25,7 @@ def careless(request):
     logger.info("values %s / %s", sent["password"], sent["refresh_token"])
     logger.info("headers %s", dict(request.headers))
     logger.info("key %s", serialize_private_key(key_store.signing_key().private_key).decode())
-    grant = sessions.start_session(User.objects.first(), request)
+    grant = lifecycle.start_session(User.objects.first(), request_context(request))
     logger.info("issued %s with secret %s", grant.refresh_token, "test-introspection-secret-0123456789")
     return JsonResponse({"new_refresh_token": grant.refresh_token})
 

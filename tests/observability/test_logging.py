@@ -10,10 +10,10 @@ import sys
 import pytest
 from django.conf import settings
 
-from authfort_django import log_context
-from authfort_django.key_store import key_store
-from authfort_django.keys import serialize_private_key
-from authfort_django.logging_json import (
+from authfort_django.keys.crypto import serialize_private_key
+from authfort_django.keys.store import key_store
+from authfort_django.observability import context
+from authfort_django.observability.logging import (
     REDACTED,
     ConsoleFormatter,
     ContextFilter,
@@ -22,8 +22,14 @@ from authfort_django.logging_json import (
     logging_config,
     redact,
 )
-from authfort_django.tokens import verify_access_token
-from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, introspect, login, refresh
+from authfort_django.tokens.verification import verify_access_token
+from tests.authfort_django.helpers import (
+    INTROSPECTION_SECRET,
+    bearer,
+    introspect,
+    login,
+    refresh,
+)
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 
@@ -118,13 +124,13 @@ def test_the_filter_blanks_the_key_encryption_keys_and_secret_key(settings):
 
 
 def test_a_json_line_has_time_level_logger_event_and_the_context_ids():
-    log_context.begin(request_id="req-1")
+    context.begin(request_id="req-1")
     try:
-        log_context.bind(user_id="u-1", session_id="s-1")
+        context.bind(user_id="u-1", session_id="s-1")
         record = _record("login_succeeded user=u-1", event="login_succeeded")
         ContextFilter().filter(record)
     finally:
-        log_context.end()
+        context.end()
 
     line = json.loads(JsonFormatter().format(record))
 

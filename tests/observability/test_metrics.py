@@ -7,13 +7,20 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from authfort_django import key_rotation
-from authfort_django.metrics import access
-from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, introspect, login, refresh
+from authfort_django.keys import rotation
+from authfort_django.observability.metrics import access
+from tests.authfort_django.helpers import (
+    INTROSPECTION_SECRET,
+    bearer,
+    introspect,
+    login,
+    refresh,
+)
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.observability.metrics_scrape import samples
 
-pytestmark = pytest.mark.django_db
+# Counters move on auth_event, which is sent after commit: these tests commit.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -94,12 +101,13 @@ def test_introspection_counts_active_and_inactive_answers(api_client, scrape, us
     assert INTROSPECTION_SECRET.encode() not in api_client.get("/metrics").content
 
 
+@pytest.mark.no_signing_key
 def test_signing_key_gauges_and_rotation_count_follow_the_database(scrape):
     start = timezone.now() - timedelta(days=3)
-    key_rotation.ensure_key(start)
+    rotation.ensure_key(start)
     before = scrape()
 
-    key_rotation.rotate()  # a pending key, published ahead
+    rotation.rotate()  # a pending key, published ahead
 
     after = scrape()
     assert after["authfort_signing_keys"][("active",)] == 1
@@ -109,6 +117,7 @@ def test_signing_key_gauges_and_rotation_count_follow_the_database(scrape):
     assert _delta(before, after, "authfort_key_rotation_total") == 1
 
 
+@pytest.mark.no_signing_key
 def test_no_active_key_age_while_no_key_signs(scrape):
     assert "authfort_signing_key_active_age_seconds" not in scrape()
     assert scrape()["authfort_signing_keys"][("active",)] == 0
@@ -151,13 +160,14 @@ def test_open_and_off(api_client, settings):
     assert api_client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 404
 
 
-def test_only_get(api_client):
+def test_only_get_and_head(api_client):
     assert api_client.post("/metrics").status_code == 405
+    assert api_client.head("/metrics").status_code == 200
 
 
 @pytest.mark.parametrize("value", [[], ["not-an-ip"], "10.0.0.0/33", 42])
 def test_invalid_access_settings_are_reported_by_a_system_check(settings, value):
-    from authfort_django.metrics.checks import check_metrics_access
+    from authfort_django.checks import check_metrics_access
 
     settings.AUTHFORT = {**settings.AUTHFORT, "METRICS_ACCESS": value}
 

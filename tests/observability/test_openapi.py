@@ -200,4 +200,4 @@ def test_get_only_endpoints_answer_other_methods_405_not_a_csrf_page(path, metho
     response = getattr(Client(enforce_csrf_checks=True), method)(path)
 
     assert response.status_code == 405
-    assert response["Allow"] == "GET"
+    assert response["Allow"] == "GET, HEAD"

@@ -69,7 +69,9 @@ def test_an_endpoint_without_the_extra_installed_says_what_to_install(tmp_path):
 
 @pytest.mark.slow
 def test_a_live_server_exports_request_spans_without_credentials(start_auth_server):
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
 
     collector = LoopbackHTTPServer().start()
     collector.set_handler(lambda request: CannedResponse(status=200, body=b""))

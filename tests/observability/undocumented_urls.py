@@ -4,7 +4,8 @@ from django.http import JsonResponse
 from django.urls import path
 from rest_framework.response import Response
 
-from authfort_django.api.views import AuthfortAPIView, MeView
+from authfort_django.api.views.accounts import MeView
+from authfort_django.api.views.base import AuthfortAPIView
 
 
 class PasswordResetView(AuthfortAPIView):

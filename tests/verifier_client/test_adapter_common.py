@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from verifier_client.contrib import _common
 from verifier_client.exceptions import MalformedTokenError, VerificationError
 

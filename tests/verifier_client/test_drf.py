@@ -13,10 +13,6 @@ from urllib.parse import parse_qs
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.test import APIClient
-
-from tests.helpers.http_fixtures import CannedResponse, LoopbackHTTPServer
-from tests.helpers.tokens import AUDIENCE, ISSUER
-from tests.verifier_client.attack_inputs import ATTACKS, build_attack
 from verifier_client.claims import Claims
 from verifier_client.drf import (
     JWKSAuthentication,
@@ -25,6 +21,10 @@ from verifier_client.drf import (
     get_verifier,
     require_roles,
 )
+
+from tests.helpers.http_fixtures import CannedResponse, LoopbackHTTPServer
+from tests.helpers.tokens import AUDIENCE, ISSUER
+from tests.verifier_client.attack_inputs import ATTACKS, build_attack
 
 pytestmark = pytest.mark.urls("tests.verifier_client.drf_project.urls")
 

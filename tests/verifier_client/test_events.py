@@ -5,12 +5,19 @@ from __future__ import annotations
 import logging
 
 import pytest
+from verifier_client.events import emit
 
 from tests.helpers.clock import FakeClock
 from tests.helpers.tokens import AUDIENCE, ISSUER
 from tests.verifier_client.test_jwks import URL, FakeFetch
-from verifier_client import Event, EventCounter, JWKSClient, TokenVerifier, VerificationError
-from verifier_client.events import emit
+from verifier_client import (
+    Event,
+    EventCounter,
+    JWKSClient,
+    TokenVerifier,
+    VerificationError,
+)
+
 
 @pytest.fixture
 def mono() -> FakeClock:
@@ -193,7 +200,6 @@ def test_drf_takes_on_event_as_a_dotted_path(settings, jwks):
 
 def test_flask_takes_on_event_from_its_config(jwks):
     from flask import Flask
-
     from verifier_client.flask import JWKSAuth
 
     counts = EventCounter()
@@ -216,7 +222,11 @@ def test_flask_takes_on_event_from_its_config(jwks):
 
 
 def test_an_on_event_path_that_does_not_import_is_a_config_error():
-    from verifier_client.contrib._common import ConfigError, build_verifier, parse_settings
+    from verifier_client.contrib._common import (
+        ConfigError,
+        build_verifier,
+        parse_settings,
+    )
 
     conf = parse_settings(
         {"JWKS": {"keys": []}, "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "ON_EVENT": "no.such.module.hook"}, "X"

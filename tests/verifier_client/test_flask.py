@@ -8,11 +8,11 @@ from urllib.parse import parse_qs
 
 import pytest
 from flask import Flask
+from verifier_client.flask import JWKSAuth, current_claims
 
 from tests.helpers.http_fixtures import CannedResponse
 from tests.helpers.tokens import AUDIENCE, ISSUER
 from tests.verifier_client.attack_inputs import ATTACKS, build_attack
-from verifier_client.flask import JWKSAuth, current_claims
 
 
 @pytest.fixture

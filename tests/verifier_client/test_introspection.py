@@ -9,10 +9,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-
-from tests.helpers.clock import FakeClock
 from verifier_client.exceptions import InactiveTokenError, VerificationError
 from verifier_client.introspection import IntrospectionClient, IntrospectionResult
+
+from tests.helpers.clock import FakeClock
 
 URL = "https://auth.example.test/api/introspect"
 SECRET = "introspection-secret-0123456789"

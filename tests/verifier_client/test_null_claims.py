@@ -8,10 +8,10 @@ Before the fix `"sub": null` and `"iat": null` satisfied the required claims
 import json
 
 import pytest
+from verifier_client.exceptions import InvalidClaimsError, MissingClaimError
 
 from tests.helpers.tokens import AUDIENCE, ISSUER, default_claims
 from verifier_client import TokenVerifier
-from verifier_client.exceptions import InvalidClaimsError, MissingClaimError
 
 NOW = 1_700_000_000
 

@@ -12,7 +12,6 @@ import sys
 import textwrap
 
 import pytest
-
 import verifier_client.drf
 import verifier_client.flask
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from authfort_django import account_tokens
-from authfort_django.sessions import purge_expired
+from authfort_django.accounts import mailed_tokens
+from authfort_django.sessions.purge import purge_expired
 
 
 class Command(BaseCommand):
@@ -32,5 +32,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Deleted {result.sessions} expired sessions and {result.refresh_tokens} refresh tokens."
         )
-        tokens = account_tokens.purge_expired()
+        tokens = mailed_tokens.purge_expired()
         self.stdout.write(f"Deleted {tokens} password-reset and email-verification tokens expired over a week ago.")

@@ -11,9 +11,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from authfort_django.app_settings import SUPPORTED_ALGORITHMS, authfort_settings
-from authfort_django.key_encryption import KeyDecryptionError
-from authfort_django.key_rotation import (
+from authfort_django.conf import SUPPORTED_ALGORITHMS, authfort_settings
+from authfort_django.keys.crypto import UnsupportedAlgorithm
+from authfort_django.keys.encryption import KeyDecryptionError
+from authfort_django.keys.rotation import (
     KeyRotationError,
     Outcome,
     ensure_key,
@@ -23,7 +24,6 @@ from authfort_django.key_rotation import (
     revoke,
     rotate,
 )
-from authfort_django.keys import UnsupportedAlgorithm
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

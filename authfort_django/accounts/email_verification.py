@@ -1,0 +1,66 @@
+"""Email verification by a mailed single-use token: request a link, then confirm the address with it."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from authfort_django import audit
+from authfort_django.accounts import errors, mailed_tokens, mails
+from authfort_django.accounts.delivery import active_user, deliver, same_work_as_a_mail
+from authfort_django.accounts.mailed_tokens import Purpose, TokenRejected
+from authfort_django.conf import authfort_settings
+from authfort_django.models import AuthEvent, User
+from authfort_django.request_context import NO_REQUEST, RequestContext
+from authfort_django.signals import email_verification_requested, email_verified
+
+_VERIFICATION_ERRORS = {
+    "invalid": errors.VerificationTokenInvalid,
+    "used": errors.VerificationTokenUsed,
+    "superseded": errors.VerificationTokenSuperseded,
+    "expired": errors.VerificationTokenExpired,
+}
+
+
+def request_email_verification(
+    *, user: User | None = None, email: str | None = None, context: RequestContext = NO_REQUEST
+) -> None:
+    """Mail a verification link to `user` (authenticated caller) or to the account using `email`.
+
+    For an authenticated caller whose address is verified: EmailAlreadyVerified. By
+    address: nothing visible happens unless an active, unverified account uses it.
+    """
+    mails.frontend_url()
+    if user is not None:
+        if user.email_verified_at is not None:
+            raise errors.EmailAlreadyVerified()
+        target: User | None = user
+    else:
+        target = active_user(email or "")
+        if target is not None and target.email_verified_at is not None:
+            target = None
+    if target is None:
+        same_work_as_a_mail(mails.VERIFY_EMAIL, email or "")
+        audit.record(AuthEvent.Type.EMAIL_VERIFICATION_REQUESTED, context=context, account="none")
+        return
+    with transaction.atomic():
+        issued = mailed_tokens.issue(target, Purpose.VERIFY_EMAIL, ttl=authfort_settings.EMAIL_VERIFICATION_TTL)
+        audit.record(AuthEvent.Type.EMAIL_VERIFICATION_REQUESTED, user=target, context=context, account="active")
+    deliver(email_verification_requested, mails.VERIFY_EMAIL, target, issued.raw, context)
+
+
+def verify_email(*, token: object, context: RequestContext = NO_REQUEST) -> User:
+    """Mark the address the token was mailed to as verified. Raises an AccountTokenError subclass."""
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            user = mailed_tokens.redeem(token, Purpose.VERIFY_EMAIL, now=now).user
+            if user.email_verified_at is None:
+                user.email_verified_at = now
+                user.save(update_fields=["email_verified_at"])
+            audit.record(AuthEvent.Type.EMAIL_VERIFIED, user=user, context=context)
+            transaction.on_commit(lambda: email_verified.send(sender=User, user=user, request=context.request))
+    except TokenRejected as rejected:
+        audit.record(AuthEvent.Type.EMAIL_VERIFICATION_FAILED, user=rejected.user, context=context, reason=rejected.reason)
+        raise _VERIFICATION_ERRORS[rejected.reason]() from None
+    return user

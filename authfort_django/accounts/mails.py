@@ -1,0 +1,81 @@
+"""Links and mails of account recovery and verification, through Django's email framework.
+
+The link's base is AUTHFORT["FRONTEND_URL"] and nothing else: never the request's
+Host header, which a client chooses (a forged Host would otherwise mail the
+victim a link to the attacker's site, carrying the token). Templates live under
+`authfort_django/email/`; a project overrides them by putting files with the same
+names earlier on its template path.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from authfort_django.accounts.errors import EmailLinksNotConfigured
+from authfort_django.conf import authfort_settings
+from authfort_django.models import User
+
+logger = logging.getLogger("authfort.mail")
+
+TEMPLATE_DIR = "authfort_django/email"
+
+
+@dataclass(frozen=True)
+class MailKind:
+    templates: str  # prefix of the three templates: <prefix>_subject.txt, _body.txt, _body.html
+    path_setting: str  # AUTHFORT key of the link's path, with a {token} placeholder
+    ttl_setting: str  # AUTHFORT key of the token lifetime, in seconds
+
+
+PASSWORD_RESET = MailKind("password_reset", "PASSWORD_RESET_PATH", "PASSWORD_RESET_TTL")
+VERIFY_EMAIL = MailKind("verify_email", "VERIFY_EMAIL_PATH", "EMAIL_VERIFICATION_TTL")
+
+
+def frontend_url() -> str:
+    """The configured FRONTEND_URL without a trailing slash; EmailLinksNotConfigured when unset."""
+    base = authfort_settings.FRONTEND_URL
+    if not isinstance(base, str) or not base.startswith(("https://", "http://")):
+        raise EmailLinksNotConfigured()
+    return base.rstrip("/")
+
+
+def link(kind: MailKind, token: str) -> str:
+    path = getattr(authfort_settings, kind.path_setting)
+    return frontend_url() + path.replace("{token}", quote(token, safe=""))
+
+
+def render(kind: MailKind, user: User, link_url: str) -> EmailMultiAlternatives:
+    ttl = int(getattr(authfort_settings, kind.ttl_setting))
+    context = {
+        "user": user,
+        "link": link_url,
+        "valid_minutes": ttl // 60,
+        "valid_hours": ttl // 3600,
+        "frontend_url": frontend_url(),
+    }
+    subject = render_to_string(f"{TEMPLATE_DIR}/{kind.templates}_subject.txt", context)
+    # A header cannot hold a line break: a template's trailing newline would corrupt the mail.
+    subject = " ".join(subject.split())
+    text = render_to_string(f"{TEMPLATE_DIR}/{kind.templates}_body.txt", context)
+    html = render_to_string(f"{TEMPLATE_DIR}/{kind.templates}_body.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def send(kind: MailKind, user: User, link_url: str) -> bool:
+    """Render and send; False (and an error log line without the link) when sending fails.
+
+    A failure must not change the HTTP answer: that would tell who has an account.
+    """
+    try:
+        render(kind, user, link_url).send()
+    except Exception as error:  # noqa: BLE001 - any backend failure: logged, answered the same
+        logger.error("%s mail to user %s could not be sent: %s", kind.templates, user.pk, type(error).__name__)
+        return False
+    return True

@@ -1,0 +1,54 @@
+"""Registration: a new account, signed in at once or (REQUIRE_VERIFIED_EMAIL) after verifying its address."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, transaction
+
+from authfort_django import audit
+from authfort_django.accounts import errors
+from authfort_django.accounts.email_verification import request_email_verification
+from authfort_django.conf import authfort_settings
+from authfort_django.models import AuthEvent, Role, User
+from authfort_django.request_context import NO_REQUEST, RequestContext
+from authfort_django.sessions.lifecycle import start_session
+from authfort_django.tokens.pairs import TokenPair, issue_pair
+
+logger = logging.getLogger("authfort.accounts")
+
+
+def register(
+    *, email: str, password: str, name: str = "", context: RequestContext = NO_REQUEST
+) -> TokenPair | User:
+    """The new account's token pair; with REQUIRE_VERIFIED_EMAIL, the new user alone
+    (no session until the address is verified: a verification link is mailed)."""
+    if not authfort_settings.REGISTRATION_OPEN:
+        raise errors.RegistrationClosed()
+    if User.objects.filter(email__iexact=email).exists():
+        raise errors.EmailTaken()
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(email=email, password=password, name=name)
+            default_roles = list(authfort_settings.DEFAULT_ROLES)
+            if default_roles:
+                roles = [Role.objects.get_or_create(name=n)[0] for n in default_roles]
+                user.roles.add(*roles)
+    except IntegrityError:
+        # A concurrent registration of the same address won the race for the unique index.
+        raise errors.EmailTaken() from None
+    if authfort_settings.REQUIRE_VERIFIED_EMAIL:
+        audit.record(AuthEvent.Type.REGISTER, user=user, context=context)
+        _mail_verification_link(user, context)
+        return user
+    grant = start_session(user, context)
+    audit.record(AuthEvent.Type.REGISTER, user=user, session=grant.session, context=context)
+    return issue_pair(user, grant)
+
+
+def _mail_verification_link(user: User, context: RequestContext) -> None:
+    """The account exists whatever happens to the mail; a user can ask for a new link."""
+    try:
+        request_email_verification(user=user, context=context)
+    except errors.EmailLinksNotConfigured:
+        logger.error("no verification link mailed to a new account: AUTHFORT_FRONTEND_URL is not set")

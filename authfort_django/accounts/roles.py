@@ -1,0 +1,80 @@
+"""Role management: list and create roles, grant and revoke them.
+
+Roles travel in access tokens (the `roles` claim), so a grant or revocation
+bumps the user's `token_version`: tokens carrying the old roles stop working at
+once (introspection and the server's endpoints), and the next refresh issues
+tokens with the new roles. Sessions are kept: a role change is not a reason to
+sign anyone out.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from authfort_django import audit
+from authfort_django.accounts import errors
+from authfort_django.models import AuthEvent, Role, User
+from authfort_django.request_context import NO_REQUEST, RequestContext
+from authfort_django.sessions.lifecycle import bump_token_version
+
+ADMIN_ROLE = "admin"
+
+
+def is_admin(user: User) -> bool:
+    """Staff, or holds the `admin` role (read from the database, not from a token)."""
+    return bool(user.is_staff) or user.roles.filter(name=ADMIN_ROLE).exists()
+
+
+def ensure_may_manage(actor: User, target: User) -> None:
+    """Holders of the `admin` role manage ordinary users; only staff manage staff.
+
+    Without this, an `admin` role holder could ban the staff who granted the role.
+    """
+    if target.is_staff and not actor.is_staff:
+        raise errors.StaffTargetNeedsStaff()
+
+
+def list_roles() -> list[Role]:
+    return list(Role.objects.order_by("name"))
+
+
+def create_role(*, name: str, description: str = "") -> Role:
+    """A new role; RoleExists if the name is taken."""
+    try:
+        with transaction.atomic():
+            return Role.objects.create(name=name, description=description)
+    except IntegrityError:
+        raise errors.RoleExists() from None
+
+
+def _role(name: str) -> Role:
+    role = Role.objects.filter(name=name).first()
+    if role is None:
+        raise errors.RoleNotFound()
+    return role
+
+
+def grant_role(user: User, role_name: str, *, by: User, context: RequestContext = NO_REQUEST) -> bool:
+    """Give `user` the role; returns False (and changes nothing) if they already had it."""
+    ensure_may_manage(by, user)
+    role = _role(role_name)
+    with transaction.atomic():
+        if user.roles.filter(pk=role.pk).exists():
+            return False
+        user.roles.add(role)
+        bump_token_version(user)
+        audit.record(AuthEvent.Type.ROLE_GRANTED, user=user, context=context, role=role.name, by=str(by.pk))
+    return True
+
+
+def revoke_role(user: User, role_name: str, *, by: User, context: RequestContext = NO_REQUEST) -> bool:
+    """Take the role from `user`; returns False (and changes nothing) if they did not have it."""
+    ensure_may_manage(by, user)
+    role = _role(role_name)
+    with transaction.atomic():
+        if not user.roles.filter(pk=role.pk).exists():
+            return False
+        user.roles.remove(role)
+        bump_token_version(user)
+        audit.record(AuthEvent.Type.ROLE_REVOKED, user=user, context=context, role=role.name, by=str(by.pk))
+    return True

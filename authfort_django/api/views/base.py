@@ -1,0 +1,56 @@
+"""What every authfort view shares: the base class and the shapes of token and empty answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import status
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from authfort_django.api import cookies, serializers
+from authfort_django.api.authentication import AccessTokenAuthentication
+from authfort_django.api.errors import authfort_exception_handler
+from authfort_django.tokens.pairs import TokenPair
+
+
+class AuthfortAPIView(APIView):
+    """Base: our authentication, JSON in and out, and our error shape — whatever the
+    project's REST_FRAMEWORK defaults are."""
+
+    authentication_classes = [AccessTokenAuthentication]
+    # JSON only: a cross-site HTML form cannot send it without a CORS preflight.
+    parser_classes = [JSONParser]
+    permission_classes: list = []
+    throttle_classes: list = []
+
+    def get_exception_handler(self) -> Any:
+        return authfort_exception_handler
+
+
+def no_store(response: Response) -> Response:
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def token_answer(pair: TokenPair, *, status_code: int = 200, include_refresh_token: bool = True) -> Response:
+    """A token answer: JSON body, cookies in cookie mode, never cached."""
+    response = Response(
+        serializers.token_response(pair, include_refresh_token=include_refresh_token), status=status_code
+    )
+    cookies.set_token_cookies(response, pair)
+    return no_store(response)
+
+
+def no_content(*, clear_cookies: bool = False) -> Response:
+    response = Response(status=status.HTTP_204_NO_CONTENT)
+    if clear_cookies:
+        cookies.clear_token_cookies(response)
+    return no_store(response)
+
+
+def has_authorization_header(request: Request) -> bool:
+    return bool(request.META.get("HTTP_AUTHORIZATION"))

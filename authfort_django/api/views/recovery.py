@@ -1,0 +1,98 @@
+"""Password reset and email verification endpoints. Thin: parse, call the flow, shape the answer.
+
+A request for a mail always answers 202 with the same body, whether or not an
+account uses the address, so the endpoint cannot be used to find out who has one.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from authfort_django.accounts import email_verification, password_reset
+from authfort_django.api import schema, serializers, throttling
+from authfort_django.api.client import request_context
+from authfort_django.api.views.base import AuthfortAPIView
+
+RESET_REQUESTED = (
+    "If an active account uses this address, a link to reset its password has been sent to it. "
+    "The link works once; check the inbox (and the spam folder)."
+)
+VERIFICATION_REQUESTED = (
+    "If this address belongs to an active account that is not verified yet, a verification link "
+    "has been sent to it. The link works once; check the inbox (and the spam folder)."
+)
+
+
+def _answer(status_code: int, detail: str | None = None) -> Response:
+    response = Response({"detail": detail} if detail else None, status=status_code)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@schema.PASSWORD_RESET
+class PasswordResetRequestView(AuthfortAPIView):
+    """`{email}` → 202, always the same body; a link is mailed only to an active account."""
+
+    authentication_classes: list = []
+    throttle_classes = [throttling.PasswordResetIPThrottle, throttling.PasswordResetEmailThrottle]
+
+    def post(self, request: Request) -> Response:
+        body = serializers.EmailAddressSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        password_reset.request_password_reset(email=body.validated_data["email"], context=request_context(request))
+        return _answer(status.HTTP_202_ACCEPTED, RESET_REQUESTED)
+
+
+@schema.PASSWORD_RESET_CONFIRM
+class PasswordResetConfirmView(AuthfortAPIView):
+    """`{token, new_password}` → 204; every session and access token of the user ends."""
+
+    authentication_classes: list = []
+    throttle_classes = [throttling.PasswordResetConfirmThrottle]
+
+    def post(self, request: Request) -> Response:
+        body = serializers.PasswordResetConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            password_reset.confirm_password_reset(**body.validated_data, context=request_context(request))
+        except DjangoValidationError as exc:
+            raise drf_serializers.ValidationError({"new_password": list(exc.messages)}) from None
+        return _answer(status.HTTP_204_NO_CONTENT)
+
+
+@schema.VERIFY_EMAIL_REQUEST
+class VerifyEmailRequestView(AuthfortAPIView):
+    """Authenticated: mail a link to the caller's address (409 if already verified).
+
+    Without a token, `{email}` → 202, always the same body: the way back for an
+    account that REQUIRE_VERIFIED_EMAIL keeps from logging in.
+    """
+
+    throttle_classes = [throttling.VerifyEmailIPThrottle, throttling.VerifyEmailAccountThrottle]
+
+    def post(self, request: Request) -> Response:
+        if request.user.is_authenticated:
+            email_verification.request_email_verification(user=request.user, context=request_context(request))
+            return _answer(status.HTTP_202_ACCEPTED, VERIFICATION_REQUESTED)
+        body = serializers.EmailAddressSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        email_verification.request_email_verification(email=body.validated_data["email"], context=request_context(request))
+        return _answer(status.HTTP_202_ACCEPTED, VERIFICATION_REQUESTED)
+
+
+@schema.VERIFY_EMAIL
+class VerifyEmailView(AuthfortAPIView):
+    """`{token}` → 204: the address is verified; access tokens issued from now on say so."""
+
+    authentication_classes: list = []
+    throttle_classes = [throttling.VerifyEmailConfirmThrottle]
+
+    def post(self, request: Request) -> Response:
+        body = serializers.AccountTokenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        email_verification.verify_email(**body.validated_data, context=request_context(request))
+        return _answer(status.HTTP_204_NO_CONTENT)

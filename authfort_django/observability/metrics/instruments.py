@@ -1,0 +1,73 @@
+"""The counters and the histogram, and the helpers that move them (receivers.py, api views).
+
+Under gunicorn these live in PROMETHEUS_MULTIPROC_DIR (see gunicorn_hooks), so a
+scrape answered by any worker sums every worker, dead ones included.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import Counter, Histogram
+
+# A process started outside gunicorn (manage.py, a test's server setup) with the
+# variable set, before the server made the directory: the library needs it to exist.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+LOGIN_TOTAL = Counter("authfort_login_total", "Login attempts that reached the password check, by result.", ["result"])
+REGISTER_TOTAL = Counter("authfort_register_total", "Accounts registered.")
+REFRESH_TOTAL = Counter(
+    "authfort_refresh_total",
+    "Refresh-token rotations by result: success, reused (the session was revoked), expired, revoked, "
+    "invalid, malformed, missing.",
+    ["result"],
+)
+INTROSPECTION_TOTAL = Counter(
+    "authfort_introspection_total", "Introspection answers to authorised callers, by `active`.", ["active"]
+)
+TOKEN_ISSUE_SECONDS = Histogram(
+    "authfort_token_issue_seconds",
+    "Time to issue a token pair (password check, session, signing), by flow; successful issues only.",
+    ["flow"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+
+# Every label value is created up front so a dashboard sees 0, not a missing series.
+LOGIN_RESULTS = ("success", "failure")
+REFRESH_RESULTS = ("success", "reused", "expired", "revoked", "invalid", "malformed", "missing")
+for _result in LOGIN_RESULTS:
+    LOGIN_TOTAL.labels(result=_result)
+for _result in REFRESH_RESULTS:
+    REFRESH_TOTAL.labels(result=_result)
+for _active in ("true", "false"):
+    INTROSPECTION_TOTAL.labels(active=_active)
+
+
+def count_login(*, success: bool) -> None:
+    LOGIN_TOTAL.labels(result="success" if success else "failure").inc()
+
+
+def count_register() -> None:
+    REGISTER_TOTAL.inc()
+
+
+def count_refresh(result: str) -> None:
+    """`result`: "success", or a refresh error code with or without its `refresh_token_` prefix."""
+    result = result.removeprefix("refresh_token_")
+    REFRESH_TOTAL.labels(result=result if result in REFRESH_RESULTS else "invalid").inc()
+
+
+def count_introspection(*, active: bool) -> None:
+    INTROSPECTION_TOTAL.labels(active="true" if active else "false").inc()
+
+
+@contextmanager
+def timing_issue(flow: str) -> Iterator[None]:
+    """Observe how long the block took, if it completes (a failed login issues nothing)."""
+    started = time.perf_counter()
+    yield
+    TOKEN_ISSUE_SECONDS.labels(flow=flow).observe(time.perf_counter() - started)

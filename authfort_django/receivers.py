@@ -1,1 +1,0 @@
-"""Signal receivers, connected in AppConfig.ready()."""

@@ -1,0 +1,87 @@
+"""How the server checks its own access tokens: verifier_client's rules, then the database's.
+
+The signature, type, issuer, audience and lifetime are checked by the same
+`TokenVerifier` every consumer runs, fed with the key store's published keys (no
+HTTP, no query when warm). Whether the user, `ver` and session are still current
+needs the database: `current_user_for`.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+from authfort_django.conf import SUPPORTED_ALGORITHMS, authfort_settings
+from authfort_django.keys.store import key_store
+from authfort_django.models import Session, User
+from authfort_django.sessions.lifecycle import session_is_live
+from verifier_client import Claims, TokenVerifier
+
+
+class _ServerVerifier:
+    """A TokenVerifier over the key store's published keys, rebuilt when they change.
+
+    Keys come from the in-process key store (no HTTP, no query when warm), so the
+    server applies exactly the rules consumers apply with verifier_client.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._built_for: tuple[str, str, str | None] | None = None
+        self._verifier: TokenVerifier | None = None
+
+    def get(self) -> TokenVerifier:
+        jwks = key_store.jwks()
+        signature = (jwks.etag, authfort_settings.ISSUER, authfort_settings.AUDIENCE)
+        verifier = self._verifier
+        if verifier is not None and self._built_for == signature:
+            return verifier
+        with self._lock:
+            if self._verifier is None or self._built_for != signature:
+                self._verifier = TokenVerifier(
+                    keys={"keys": list(jwks.keys)},
+                    issuer=authfort_settings.ISSUER,
+                    audience=authfort_settings.AUDIENCE,
+                    algorithms=SUPPORTED_ALGORITHMS,
+                    leeway=min(int(authfort_settings.LEEWAY), 60),
+                )
+                self._built_for = signature
+            return self._verifier
+
+
+_server_verifier = _ServerVerifier()
+
+
+def verify_access_token(token: str) -> Claims:
+    """Signature, type, issuer, audience and lifetime; raises a VerificationError subclass.
+
+    Whether the user, `ver` and session are still current is the caller's check
+    (it needs the database): see current_user_for below.
+    """
+    return _server_verifier.get().verify(token)
+
+
+def current_user_for(claims: Claims) -> tuple[User, Session] | None:
+    """The user and session a verified token speaks for, or None if it no longer does.
+
+    One query: the session with its user. Every token this server issues names its
+    session (`sid`), so a token without one is refused: whoever minted it (with a
+    stolen signing key, say) must also guess a live session id of that user.
+    """
+    if not _is_uuid(claims.sub) or claims.sid is None or not _is_uuid(claims.sid):
+        return None
+    session = Session.objects.select_related("user").filter(pk=claims.sid, user_id=claims.sub).first()
+    if session is None or not session_is_live(session):
+        return None
+    user = session.user
+    if not user.is_active or claims.get("ver") != user.token_version:
+        return None
+    return user, session
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
