@@ -246,7 +246,6 @@ def test_reuse_revocation_persists_under_atomic_requests_on_the_real_url(passwor
 def test_concurrent_refreshes_of_one_token_let_exactly_one_win():
     """Real concurrent connections: each thread has its own database connection."""
     from authfort_django.sessions import lifecycle
-    from authfort_django.sessions.refresh import rotate_refresh_token
 
     threads_count = 8
     user = UserFactory()
