@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test e2e bench clean
+.PHONY: install run test lint e2e bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,12 @@ run: install
 	@echo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install
+# The layer contracts first (.importlinter: seconds), then the whole suite on both cores.
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/lint-imports
 
 # Only the end-to-end suite: real server and consumer processes over HTTP (make test runs it too).
 e2e: install

@@ -18,6 +18,7 @@ from authfort_django.sessions.errors import RefreshError, RefreshTokenReused
 from authfort_django.sessions.lifecycle import revoke_session, start_session
 from authfort_django.sessions.refresh import rotate_refresh_token
 from authfort_django.tokens.pairs import TokenPair, issue_pair
+from authfort_django.tokens.signing import ensure_can_sign
 
 
 def _ensure_verified(user: User) -> None:
@@ -31,6 +32,7 @@ def login(*, email: str, password: str, context: RequestContext = NO_REQUEST) ->
 
     EmailNotVerified (only after the right password) under REQUIRE_VERIFIED_EMAIL.
     """
+    ensure_can_sign()  # the same 503 for every caller, before anything is checked or written
     # Through authenticate(): ModelBackend runs the hasher for unknown emails too, so
     # the answer time does not tell whether an account exists.
     user = authenticate(context.request, email=email, password=password)
@@ -59,6 +61,7 @@ def refresh(*, refresh_token: object, context: RequestContext = NO_REQUEST) -> T
     With REQUIRE_VERIFIED_EMAIL, a session of an unverified account (one from before
     the setting was turned on) ends here with EmailNotVerified.
     """
+    ensure_can_sign()  # before the presented token is consumed
     try:
         grant = rotate_refresh_token(refresh_token, context)
     except RefreshTokenReused:

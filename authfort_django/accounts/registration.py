@@ -14,6 +14,7 @@ from authfort_django.models import AuthEvent, Role, User
 from authfort_django.request_context import NO_REQUEST, RequestContext
 from authfort_django.sessions.lifecycle import start_session
 from authfort_django.tokens.pairs import TokenPair, issue_pair
+from authfort_django.tokens.signing import ensure_can_sign
 
 logger = logging.getLogger("authfort.accounts")
 
@@ -23,6 +24,7 @@ def register(
 ) -> TokenPair | User:
     """The new account's token pair; with REQUIRE_VERIFIED_EMAIL, the new user alone
     (no session until the address is verified: a verification link is mailed)."""
+    ensure_can_sign()  # no account is created that could not be signed in
     if not authfort_settings.REGISTRATION_OPEN:
         raise errors.RegistrationClosed()
     if User.objects.filter(email__iexact=email).exists():

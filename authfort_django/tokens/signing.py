@@ -37,6 +37,15 @@ class IssuedAccessToken:
     claims: Mapping[str, Any]
 
 
+def ensure_can_sign() -> None:
+    """Raise NoSigningKey now, before a flow writes anything, if no key could sign its tokens.
+
+    Without it a login on a server with no key would start a session and audit a
+    success, then fail to hand out the tokens. Cheap: the key store answers from memory.
+    """
+    key_store.signing_key()
+
+
 def issue_access_token(
     user: User, session: Session | None = None, *, roles: list[str] | None = None
 ) -> IssuedAccessToken:

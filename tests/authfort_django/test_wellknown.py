@@ -91,3 +91,87 @@ def test_metadata_leaves_out_introspection_when_it_is_disabled(client, settings)
     doc = client.get("/.well-known/oauth-authorization-server").json()
 
     assert "introspection_endpoint" not in doc
+
+
+# Read paths never write: a GET behind a cache or on a replica must not create state.
+
+READ_PATHS = [JWKS, "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration", "/health"]
+_WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+def _writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(_WRITES)]
+
+
+@pytest.mark.no_signing_key
+@pytest.mark.parametrize("method", ["get", "head"])
+@pytest.mark.parametrize("path", [JWKS, "/health"])
+def test_a_new_installation_read_creates_no_key(client, method, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from authfort_django.models import SigningKey
+
+    with CaptureQueriesContext(connection) as captured:
+        getattr(client, method)(path)
+
+    assert _writes(captured.captured_queries) == []
+    assert not SigningKey.objects.exists()
+
+
+@pytest.mark.parametrize("path", READ_PATHS)
+def test_get_and_head_write_nothing_once_keys_exist(client, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+        assert client.head(path).status_code == 200
+
+    assert _writes(captured.captured_queries) == []
+
+
+@pytest.mark.parametrize("path", READ_PATHS)
+def test_head_answers_like_get_without_a_body(client, path):
+    get, head = client.get(path), client.head(path)
+
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head["Content-Type"] == get["Content-Type"]
+
+
+@pytest.mark.no_signing_key
+def test_health_without_a_signing_key_is_503_and_says_what_to_run(client):
+    response = client.get("/health")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["signing_key"] == "missing"
+    assert "rotate_keys --if-none" in body["hint"]
+
+
+@pytest.mark.no_signing_key
+def test_the_jwks_of_a_new_installation_is_an_empty_set(client):
+    response = client.get(JWKS)
+
+    assert response.status_code == 200
+    assert json.loads(response.content) == {"keys": []}
+
+
+@pytest.mark.no_signing_key
+def test_a_login_without_a_signing_key_is_503_with_a_code_not_a_500(client):
+    from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+    user = UserFactory()
+    response = client.post(
+        "/auth/login", {"email": user.email, "password": DEFAULT_PASSWORD}, content_type="application/json"
+    )
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "signing_key_missing"
+    assert response["Retry-After"]
+    from authfort_django.models import AuthEvent, Session
+
+    assert not Session.objects.exists()  # nothing half done: no session without its tokens
+    assert not AuthEvent.objects.filter(type=AuthEvent.Type.LOGIN_SUCCEEDED).exists()
