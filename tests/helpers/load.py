@@ -128,6 +128,11 @@ class ConsumerLoad:
         with self._lock:
             return self._sent
 
+    @property
+    def finished(self) -> bool:
+        """True once every thread has stopped: a bound was reached, or the load was stopped."""
+        return bool(self._threads) and not any(thread.is_alive() for thread in self._threads)
+
     def verified_with(self, service: str, kid: str) -> int:
         with self._lock:
             return self._ok[(service, kid)]
