@@ -252,6 +252,32 @@ def test_first_fetch_failure_is_key_set_unavailable(make_client):
         make_client(fetch).get_key("rsa-1")
 
 
+def test_unavailable_says_when_the_next_fetch_may_run(make_client, mono):
+    fetch = FakeFetch({})
+    fetch.fail()
+    client = make_client(fetch, min_refetch_interval=30)
+
+    with pytest.raises(KeySetUnavailableError) as first:
+        client.get_key("rsa-1")
+    mono.advance(12.5)
+    with pytest.raises(KeySetUnavailableError) as later:
+        client.get_key("rsa-1")
+
+    assert first.value.retry_after == 30
+    assert later.value.retry_after == 18  # 17.5 s left, in whole seconds rounded up
+    assert fetch.calls == 1
+
+
+def test_unavailable_asks_for_at_least_a_second_when_refetching_is_not_rate_limited(make_client):
+    fetch = FakeFetch({})
+    fetch.fail()
+
+    with pytest.raises(KeySetUnavailableError) as info:
+        make_client(fetch, min_refetch_interval=0).get_key("rsa-1")
+
+    assert info.value.retry_after == 1
+
+
 def test_failed_fetch_does_not_wipe_the_cache(make_client, jwks, mono):
     fetch = FakeFetch(jwks)
     client = make_client(fetch)

@@ -12,7 +12,12 @@
 
 `request.user` is a `TokenUser` built from the claims (no database), `request.auth`
 the `Claims`. Every refused token is a 401 with a `WWW-Authenticate: Bearer`
-challenge. Other keys: ALGORITHMS, ACCEPTED_TYPES, LEEWAY, REQUIRED_CLAIMS,
+challenge. A token that cannot be checked now (no usable signing keys, or an
+`IsTokenActive` check whose introspection endpoint is out of reach) is a 503
+with `Retry-After`: clients should retry, not send their users to log in again.
+Every answer of this adapter is `{"detail": ..., "code": ...}` without any
+exception handler configured (`exception_handler` adds the code to DRF's own
+errors too, e.g. the 401 of `IsAuthenticated` when no token was sent). Other keys: ALGORITHMS, ACCEPTED_TYPES, LEEWAY, REQUIRED_CLAIMS,
 CACHE_TTL, MAX_STALE, MIN_REFETCH_INTERVAL, TIMEOUT, VERIFIED_CACHE_SIZE, MAX_TOKEN_BYTES,
 ALLOW_INSECURE_HTTP, JWKS (static keys instead of JWKS_URL), CSRF_COOKIE_NAME
 ("authfort_csrf"), CSRF_HEADER ("X-CSRF-Token"), REALM ("api"),
@@ -41,7 +46,12 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
     ) from exc
 
 from .claims import Claims
-from .exceptions import InactiveTokenError, VerificationError
+from .exceptions import (
+    InactiveTokenError,
+    IntrospectionUnavailableError,
+    VerificationError,
+    VerificationUnavailableError,
+)
 from .introspection import IntrospectionClient
 from .verifier import TokenVerifier
 from . import _adapters, _settings
@@ -52,6 +62,7 @@ __all__ = [
     "JWKSAuthentication",
     "TokenAuthenticationFailed",
     "TokenUser",
+    "TokenVerificationUnavailable",
     "exception_handler",
     "get_introspection_client",
     "get_verifier",
@@ -209,6 +220,30 @@ class TokenAuthenticationFailed(exceptions.AuthenticationFailed):
         self.error = error
 
 
+class TokenVerificationUnavailable(exceptions.APIException):
+    """A 503 with `Retry-After`, body `{"detail": <reason>, "code": <code>}`.
+
+    The token could not be checked now (`key_set_unavailable`,
+    `introspection_unavailable`). Not a 401: a 401 tells clients to log in again,
+    and during an auth-server outage that is every client at once.
+    """
+
+    status_code = 503
+    default_detail = "Tokens cannot be verified right now; try again later."
+    default_code = "verification_unavailable"
+
+    def __init__(self, error: VerificationUnavailableError) -> None:
+        super().__init__(detail={"detail": error.reason, "code": error.code}, code=error.code)
+        self.error = error
+        # DRF's exception handler turns `wait` into the Retry-After header (as for Throttled).
+        self.wait = error.retry_after
+
+
+def _denied(detail: str, code: str) -> exceptions.PermissionDenied:
+    """A 403 whose body carries its code, with DRF's own exception handler too."""
+    return exceptions.PermissionDenied({"detail": detail, "code": code}, code=code)
+
+
 class JWKSAuthentication(BaseAuthentication):
     """Authenticate with a Bearer access token (or the configured cookie) verified locally.
 
@@ -225,6 +260,8 @@ class JWKSAuthentication(BaseAuthentication):
             if token is None:
                 return None
             claims = self.verify(token)
+        except VerificationUnavailableError as error:
+            raise TokenVerificationUnavailable(error) from error
         except VerificationError as error:
             setattr(request, _ERROR_ATTR, error)
             raise TokenAuthenticationFailed(error) from error
@@ -262,7 +299,7 @@ class JWKSAuthentication(BaseAuthentication):
         conf = _state.conf
         header = request.headers.get(conf.csrf_header)
         if not _adapters.csrf_ok(request.method, header, request.COOKIES.get(conf.csrf_cookie_name)):
-            raise exceptions.PermissionDenied(_adapters.csrf_failure(conf), code="csrf_failed")
+            raise _denied(_adapters.csrf_failure(conf), "csrf_failed")
 
     def verify(self, token: str) -> Claims:
         """The verified claims of `token`; raises a `VerificationError` subclass."""
@@ -282,7 +319,8 @@ class HasRole(BasePermission):
     `ImproperlyConfigured` rather than letting everyone, or no one, in.
     """
 
-    message = _adapters.MISSING_ROLE
+    # A dict, so the 403 body is {"detail", "code"} whatever exception handler runs.
+    message: str | dict[str, str] = {"detail": _adapters.MISSING_ROLE, "code": "missing_role"}
     code = "missing_role"
     required_roles: tuple[str, ...] | None = None
 
@@ -315,8 +353,10 @@ class IsTokenActive(BasePermission):
     """Ask the auth server (RFC 7662) that the caller's token is still active.
 
     For sensitive views, where a revoked token must stop working before it
-    expires. Fails closed: an inactive token, or an endpoint that cannot be
-    reached, is a 401 whose description says which. Only tokens that
+    expires. Fails closed: an inactive token is a 401 `token_inactive`; an
+    endpoint that cannot be reached or answers wrongly is a 503
+    `introspection_unavailable` with Retry-After (the token was not judged, so
+    the client should retry rather than log in again). Only tokens that
     `JWKSAuthentication` accepted can pass.
     """
 
@@ -326,6 +366,8 @@ class IsTokenActive(BasePermission):
             return False
         try:
             get_introspection_client().require_active(token)
+        except IntrospectionUnavailableError as error:
+            raise TokenVerificationUnavailable(error) from error
         except InactiveTokenError as error:
             setattr(request, _ERROR_ATTR, error)
             raise TokenAuthenticationFailed(error) from error
@@ -334,11 +376,12 @@ class IsTokenActive(BasePermission):
 
 # -- error bodies -----------------------------------------------------------------------
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
-    """DRF's handler, plus the error's `code` beside `detail`, as the Flask adapter answers.
+    """DRF's handler, plus the error's `code` beside `detail` for DRF's own errors.
 
-    Set `REST_FRAMEWORK["EXCEPTION_HANDLER"] = "verifier_client.drf.exception_handler"`
-    so a client can tell `token_expired` (refresh) from `missing_role` (ask for it)
-    without parsing English.
+    The adapter's own answers carry their code without it. Set
+    `REST_FRAMEWORK["EXCEPTION_HANDLER"] = "verifier_client.drf.exception_handler"`
+    so the rest do too: the 401 `not_authenticated` that DRF raises itself when a
+    permission such as `IsAuthenticated` finds no token, `not_found`, `throttled`...
     """
     # Imported here: DRF imports this module while building APIView (it names
     # JWKSAuthentication in DEFAULT_AUTHENTICATION_CLASSES), before rest_framework.views exists.

@@ -16,7 +16,10 @@ Config keys are the `VERIFIER_CLIENT` keys of the DRF adapter with a
 `VERIFIER_CLIENT_` prefix (COOKIE_NAME, CSRF_COOKIE_NAME, CSRF_HEADER, REALM,
 INTROSPECTION_URL, INTROSPECTION_SECRET, LEEWAY, ...); they are read by
 `init_app`. A refused token is a JSON 401 `{"detail", "code"}` with a
-`WWW-Authenticate: Bearer` challenge; a missing role is a JSON 403.
+`WWW-Authenticate: Bearer` challenge; a missing role is a JSON 403. A token that
+cannot be checked now (no usable signing keys, or `active_required` whose
+introspection endpoint is out of reach) is a JSON 503 with `Retry-After`:
+clients should retry, not send their users to log in again.
 """
 
 from __future__ import annotations
@@ -32,7 +35,12 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
     raise ImportError('verifier_client.flask needs Flask: pip install "verifier-client[flask]"') from exc
 
 from .claims import Claims
-from .exceptions import InactiveTokenError, VerificationError
+from .exceptions import (
+    InactiveTokenError,
+    IntrospectionUnavailableError,
+    VerificationError,
+    VerificationUnavailableError,
+)
 from .introspection import IntrospectionClient
 from .verifier import TokenVerifier
 from . import _adapters, _settings
@@ -133,7 +141,9 @@ class JWKSAuth:
     def active_required(self, view: _View) -> _View:
         """Like `required`, and the auth server must confirm (RFC 7662) the token is still active.
 
-        Fails closed: an inactive token or an unreachable endpoint is a 401.
+        Fails closed: an inactive token is a 401 `token_inactive`; an endpoint that
+        cannot be reached or answers wrongly is a 503 `introspection_unavailable`
+        with Retry-After.
         """
 
         @functools.wraps(view)
@@ -143,6 +153,8 @@ class JWKSAuth:
                 return refusal
             try:
                 self._state().introspection.require_active(g.get(_TOKEN_ATTR))
+            except IntrospectionUnavailableError as error:
+                return self._unavailable(error)
             except InactiveTokenError as error:
                 return self._refuse(error)
             return current_app.ensure_sync(view)(*args, **kwargs)
@@ -192,6 +204,8 @@ class JWKSAuth:
             ):
                 return self.error_response(403, "csrf_failed", _adapters.csrf_failure(state.conf))
             claims = state.verifier.verify(token)
+        except VerificationUnavailableError as error:
+            return self._unavailable(error)
         except VerificationError as error:
             return self._refuse(error)
         setattr(g, _CLAIMS_ATTR, claims)
@@ -200,6 +214,14 @@ class JWKSAuth:
 
     def _refuse(self, error: VerificationError) -> Response:
         return self.error_response(401, error.code, error.reason, _adapters.challenge(self._state().conf.realm, error))
+
+    def _unavailable(self, error: VerificationUnavailableError) -> Response:
+        # 503, not 401: the token was not judged, and a 401 would send every client
+        # to log in again against an auth server that cannot answer. The header is
+        # set here rather than passed in, so an overridden error_response keeps it.
+        response = self.error_response(503, error.code, error.reason)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @property
     def verifier(self) -> TokenVerifier:

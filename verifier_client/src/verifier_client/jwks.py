@@ -41,8 +41,9 @@ The contract of `get_key(kid)`:
   `min_refetch_interval` after the previous attempt, so a burst of random kids
   costs one request per interval.
 * Failure (network, status, size, time, content): the previous set stays and is
-  served until TTL + `max_stale` after its fetch, then `KeySetUnavailableError`.
-  A failed fetch never empties the cache.
+  served until TTL + `max_stale` after its fetch, then `KeySetUnavailableError`
+  (its `retry_after` is the time until the next fetch may run). A failed fetch
+  never empties the cache.
 * Success: the fetched set replaces the old one. A key that is gone (or whose
   material changed under the same kid) is marked `revoked` at once, which also
   voids the verifier's cached results made with it.
@@ -288,7 +289,8 @@ class JWKSClient:
             if snapshot is None or self._clock() >= snapshot.unusable_at:
                 raise KeySetUnavailableError(
                     f"The signing keys could not be fetched ({self._last_error}); "
-                    "tokens cannot be verified now."
+                    "tokens cannot be verified now: try again later.",
+                    retry_after=self._seconds_until_next_fetch(),
                 )
         elif now >= snapshot.refresh_at:
             self._start_background_refresh(now)
@@ -319,6 +321,12 @@ class JWKSClient:
         """Kids of the current set (empty before the first fetch)."""
         snapshot = self._snapshot
         return frozenset(snapshot.keys) if snapshot else frozenset()
+
+    def _seconds_until_next_fetch(self) -> float:
+        """How long until a request may fetch again (what a 503's Retry-After says):
+        asking sooner would only be answered from the same failure."""
+        last = self._last_attempt
+        return 0.0 if last is None else max(0.0, last + self.min_refetch_interval - self._clock())
 
     # -- observing -----------------------------------------------------------
     def _report_stale(self, snapshot: _Snapshot) -> None:

@@ -8,29 +8,8 @@ from __future__ import annotations
 
 import warnings
 
-from ..drf import (
-    HasRole,
-    IsTokenActive,
-    JWKSAuthentication,
-    TokenAuthenticationFailed,
-    TokenUser,
-    exception_handler,
-    get_introspection_client,
-    get_verifier,
-    require_roles,
-)
-
-__all__ = [
-    "HasRole",
-    "IsTokenActive",
-    "JWKSAuthentication",
-    "TokenAuthenticationFailed",
-    "TokenUser",
-    "exception_handler",
-    "get_introspection_client",
-    "get_verifier",
-    "require_roles",
-]
+from ..drf import *  # noqa: F403 - the whole public API of the new path, nothing else
+from ..drf import __all__  # noqa: F401
 
 warnings.warn(
     "verifier_client.contrib.drf is deprecated and will be removed in verifier-client 0.4: "

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import warnings
 
-from ..flask import JWKSAuth, current_claims
-
-__all__ = ["JWKSAuth", "current_claims"]
+from ..flask import *  # noqa: F403 - the whole public API of the new path, nothing else
+from ..flask import __all__  # noqa: F401
 
 warnings.warn(
     "verifier_client.contrib.flask is deprecated and will be removed in verifier-client 0.4: "
