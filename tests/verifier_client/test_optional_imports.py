@@ -62,6 +62,13 @@ def test_flask_adapter_without_flask_names_the_extra(absent):
     assert 'pip install "verifier-client[flask]"' in result.stderr
 
 
+def test_the_django_app_without_django_names_the_extra():
+    result = run_without("django", "import verifier_client.apps")
+
+    assert result.returncode != 0
+    assert 'pip install "verifier-client[drf]"' in result.stderr
+
+
 def test_core_and_introspection_import_without_any_framework():
     result = run_without(
         "django,rest_framework,flask,werkzeug",
@@ -70,6 +77,8 @@ def test_core_and_introspection_import_without_any_framework():
         import verifier_client.introspection
         import verifier_client.verifier
         import verifier_client.contrib
+        import verifier_client._adapters
+        import verifier_client._settings
         loaded = sorted(m for m in sys.modules if m.partition(".")[0] in ("django", "rest_framework", "flask"))
         print("loaded:", loaded)
         """,

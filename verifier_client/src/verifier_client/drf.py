@@ -17,11 +17,14 @@ challenge. A token that cannot be checked now (no usable signing keys, or an
 with `Retry-After`: clients should retry, not send their users to log in again.
 Every answer of this adapter is `{"detail": ..., "code": ...}` without any
 exception handler configured (`exception_handler` adds the code to DRF's own
-errors too, e.g. the 401 of `IsAuthenticated` when no token was sent). Other keys: ALGORITHMS, ACCEPTED_TYPES, LEEWAY, REQUIRED_CLAIMS,
-CACHE_TTL, MAX_STALE, MIN_REFETCH_INTERVAL, TIMEOUT, VERIFIED_CACHE_SIZE, MAX_TOKEN_BYTES,
-ALLOW_INSECURE_HTTP, JWKS (static keys instead of JWKS_URL), CSRF_COOKIE_NAME
-("authfort_csrf"), CSRF_HEADER ("X-CSRF-Token"), REALM ("api"),
-INTROSPECTION_CACHE_TTL, INTROSPECTION_TIMEOUT.
+errors too, e.g. the 401 of `IsAuthenticated` when no token was sent).
+
+Other keys: ALGORITHMS, ACCEPTED_TYPES, LEEWAY, REQUIRED_CLAIMS, CACHE_TTL,
+MIN_CACHE_TTL, MAX_STALE, MIN_REFETCH_INTERVAL, TIMEOUT, VERIFIED_CACHE_SIZE,
+MAX_TOKEN_BYTES, ALLOW_INSECURE_HTTP, JWKS (static keys instead of JWKS_URL),
+CSRF_COOKIE_NAME ("authfort_csrf"), CSRF_HEADER ("X-CSRF-Token"), REALM ("api"),
+INTROSPECTION_CACHE_TTL, INTROSPECTION_TIMEOUT, ON_EVENT. Add "verifier_client"
+to INSTALLED_APPS to have `manage.py check` validate them (`verifier_client.checks`).
 
 Settings are read on first use, not at import, and re-read whenever
 `VERIFIER_CLIENT` changes through Django's `setting_changed` signal (as

@@ -78,7 +78,7 @@ class _AppState:
     def introspection(self) -> IntrospectionClient:
         # Two first requests racing may each build one; either is as good, so no lock.
         if self._introspection is None:
-            self._introspection = _configured(_settings.build_introspection, self.conf, _PREFIX + "*")
+            self._introspection = _configured(_settings.build_introspection, self.conf, _PREFIX)
         return self._introspection
 
 
@@ -103,8 +103,8 @@ class JWKSAuth:
     def init_app(self, app: Flask) -> None:
         """Read the app's `VERIFIER_CLIENT_*` config and build its verifier; `RuntimeError` when unusable."""
         values = {key[len(_PREFIX) :]: value for key, value in app.config.items() if key.startswith(_PREFIX)}
-        conf = _configured(_settings.parse_settings, values, _PREFIX + "*")
-        verifier = _configured(_settings.build_verifier, conf, _PREFIX + "*")
+        conf = _configured(_settings.parse_settings, values, _PREFIX)
+        verifier = _configured(_settings.build_verifier, conf, _PREFIX)
         app.extensions[_EXTENSION] = _AppState(conf, verifier)
 
     # -- decorators ---------------------------------------------------------------
