@@ -9,8 +9,9 @@ Configured from the environment, with the same names as the orders example
     AUTH_INTROSPECTION_URL      optional here: the server's /auth/introspect, so that
     AUTH_INTROSPECTION_SECRET   `@auth.active_required` works when a view needs a live check
 
-and the optional AUTH_JWKS_CACHE_TTL, AUTH_JWKS_MAX_STALE, AUTH_INTROSPECTION_CACHE_TTL,
-AUTH_COOKIE_NAME and AUTH_ALLOW_INSECURE_HTTP (see orders_service/settings.py).
+and the optional AUTH_JWKS_CACHE_TTL, AUTH_JWKS_MIN_CACHE_TTL, AUTH_JWKS_MAX_STALE,
+AUTH_JWKS_MIN_REFETCH_INTERVAL, AUTH_INTROSPECTION_CACHE_TTL, AUTH_COOKIE_NAME and
+AUTH_ALLOW_INSECURE_HTTP (see orders_service/settings.py).
 
 Serve it with `gunicorn app:app --preload` from this directory. The notifications
 are demo data held in code: the point of this example is the auth wiring, and
@@ -64,7 +65,9 @@ if os.environ.get("AUTH_INTROSPECTION_URL") or os.environ.get("AUTH_INTROSPECTIO
     app.config["VERIFIER_CLIENT_INTROSPECTION_SECRET"] = _env("AUTH_INTROSPECTION_SECRET")
 for _variable, _key in (
     ("AUTH_JWKS_CACHE_TTL", "CACHE_TTL"),
+    ("AUTH_JWKS_MIN_CACHE_TTL", "MIN_CACHE_TTL"),
     ("AUTH_JWKS_MAX_STALE", "MAX_STALE"),
+    ("AUTH_JWKS_MIN_REFETCH_INTERVAL", "MIN_REFETCH_INTERVAL"),
     ("AUTH_INTROSPECTION_CACHE_TTL", "INTROSPECTION_CACHE_TTL"),
 ):
     _value = _seconds(_variable)
@@ -105,3 +108,14 @@ def send_notification() -> tuple[dict, int]:
     if not isinstance(text, str) or not text.strip():
         return {"detail": 'Send a JSON body {"text": "..."} with the notification text.', "code": "invalid"}, 400
     return {"queued": True, "text": text, "by": current_claims.sub}, 202
+
+
+def unsubscribe() -> dict:
+    """Stop every notification to the caller: the auth server must confirm, live, that the
+    token is still active (401 `token_inactive` after a logout; 503 while it cannot be asked)."""
+    return {"user": current_claims.sub, "subscribed": False}
+
+
+# Only with introspection configured: a live check without it could only fail.
+if app.config.get("VERIFIER_CLIENT_INTROSPECTION_URL"):
+    app.post("/api/unsubscribe")(auth.active_required(unsubscribe))

@@ -85,8 +85,12 @@ def test_drf_consumer_fails_closed_with_a_wrong_introspection_secret(settings, d
 
     response = drf_consumer.get("/sensitive", HTTP_AUTHORIZATION=f"Bearer {token}")
 
-    assert response.status_code == 401
-    assert "could not reach the introspection endpoint" in response.json()["detail"].lower()
+    # Refused, but as "cannot check now" (503): the token was never judged, so the
+    # client must not be sent to log in again.
+    assert response.status_code == 503
+    assert response.json()["code"] == "introspection_unavailable"
+    assert "HTTP status 401" in response.json()["detail"]
+    assert int(response["Retry-After"]) >= 1
 
 
 def test_drf_consumer_refuses_a_token_for_another_audience(settings, drf_consumer, auth_server):
@@ -139,6 +143,20 @@ def test_flask_consumer_sensitive_view_sees_revocation(flask_consumer, auth_serv
     assert response.status_code == 401
     assert response.json["code"] == "token_inactive"
     assert response.headers["WWW-Authenticate"].startswith('Bearer realm="api", error="invalid_token"')
+
+
+def test_flask_consumer_fails_closed_with_a_wrong_introspection_secret(auth_server):
+    app = Flask("consumer")
+    settings = consumer_settings(auth_server, INTROSPECTION_SECRET="not-the-secret")
+    app.config.update({f"VERIFIER_CLIENT_{k}": v for k, v in settings.items()})
+    auth = JWKSAuth(app)
+    app.add_url_rule("/sensitive", view_func=auth.active_required(lambda: {"ok": True}))
+
+    response = app.test_client().get("/sensitive", headers=bearer(auth_server.register()["access_token"]))
+
+    assert response.status_code == 503
+    assert response.json["code"] == "introspection_unavailable"
+    assert int(response.headers["Retry-After"]) >= 1
 
 
 def test_flask_consumer_refuses_a_tampered_server_token(flask_consumer, auth_server):

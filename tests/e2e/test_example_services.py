@@ -11,6 +11,7 @@ asks the auth server and refuses a token as soon as its session ends.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -102,6 +103,29 @@ def test_a_service_without_a_variable_refuses_to_start_and_names_it(auth_server,
         service.start(timeout=60)
 
     assert f"Set the {missing} environment variable" in str(failed.value)
+
+
+def manage_check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`manage.py check` of the orders example, with only the environment it is given."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=EXAMPLES / "orders_service", capture_output=True, text=True,
+        timeout=120, env={"PATH": os.environ.get("PATH", ""), **env},
+    )
+
+
+def test_orders_manage_py_check_passes_with_the_documented_environment(auth_server):
+    result = manage_check(consumer_env(auth_server))
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_orders_manage_py_check_refuses_a_plain_http_key_set_on_another_host(auth_server):
+    result = manage_check(consumer_env(auth_server, AUTH_JWKS_URL="http://auth.example.com/.well-known/jwks.json"))
+
+    assert result.returncode != 0
+    assert "verifier_client.E005" in result.stderr
+    assert "VERIFIER_CLIENT['JWKS_URL']" in result.stderr and "https://" in result.stderr
 
 
 def test_ping_is_public_and_needs_no_token(consumers):
@@ -220,9 +244,20 @@ def test_after_logout_the_refund_is_refused_while_reads_still_pass(consumers, au
     # The documented trade-off: a token verified locally stays good until it expires...
     for service, path in READS:
         assert getattr(consumers, service).get(path, headers=bearer(token)).status_code == 200
-    # ...while the endpoint that asks the auth server refuses it at once.
+    # ...while the endpoints that ask the auth server refuse it at once.
     assert_bearer_challenge(consumers.orders.post("/api/orders/1001/refund", headers=bearer(token)),
                             code="token_inactive")
+    assert_bearer_challenge(consumers.notifications.post("/api/unsubscribe", headers=bearer(token)),
+                            code="token_inactive")
+
+
+def test_unsubscribe_is_checked_live_with_the_auth_server(consumers, auth_server):
+    account = auth_server.register()
+
+    response = consumers.notifications.post("/api/unsubscribe", headers=bearer(account["access_token"]))
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"user": str(account["user"]["id"]), "subscribed": False}
 
 
 def test_refund_of_an_unknown_order_is_a_404_with_a_reason(consumers, auth_server):

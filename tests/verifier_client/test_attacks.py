@@ -305,7 +305,7 @@ def test_oversized_token_is_rejected_before_any_decoding_or_key_lookup(ctx):
         def get_key(self, kid):  # pragma: no cover - failing is the assertion
             raise AssertionError("key set consulted for an oversized token")
 
-    verifier = TokenVerifier(key_set=MustNotBeAsked(), issuer=ISSUER, audience=AUDIENCE)
+    verifier = TokenVerifier(keys=MustNotBeAsked(), issuer=ISSUER, audience=AUDIENCE)
     with pytest.raises(MalformedTokenError, match="too large"):
         verifier.verify("a" * (1024 * 1024))
     assert verifier._headers == {}

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.test import APIClient
+from verifier_client._adapters import MISSING_ROLE
 from verifier_client.claims import Claims
 from verifier_client.drf import (
     JWKSAuthentication,
@@ -172,6 +173,7 @@ def test_cookie_post_without_csrf_header_is_403(cookie_api):
 
     assert response.status_code == 403
     assert response.json()["detail"].startswith("CSRF check failed")
+    assert response.json()["code"] == "csrf_failed"
 
 
 def test_cookie_post_with_wrong_csrf_header_is_403(cookie_api):
@@ -222,8 +224,19 @@ def test_has_role_refuses_others_with_403(api, verifier_settings, make_token):
     assert response.json()["detail"] == "Your token lacks a role this resource requires. If an administrator has just granted it, refresh the token or log in again: roles are read when a token is issued."
 
 
+def test_the_adapters_refusals_carry_their_code_with_drfs_own_exception_handler(api, verifier_settings, make_token):
+    assert "EXCEPTION_HANDLER" not in verifier_settings.REST_FRAMEWORK  # DRF's default handler
+
+    forbidden = api.get("/admin-only", **bearer(make_token(claims={"roles": ["reader"]})))
+    refused = api.get("/whoami", **bearer("not.a.token"))
+
+    assert forbidden.status_code == 403
+    assert forbidden.json() == {"detail": MISSING_ROLE, "code": "missing_role"}
+    assert refused.status_code == 401 and set(refused.json()) == {"detail", "code"}
+
+
 def test_the_exception_handler_adds_the_code_drf_leaves_out(api, verifier_settings, make_token):
-    plain = api.get("/admin-only", **bearer(make_token(claims={"roles": ["reader"]})))
+    plain = api.get("/admin-only")
     verifier_settings.REST_FRAMEWORK = {
         **verifier_settings.REST_FRAMEWORK, "EXCEPTION_HANDLER": "verifier_client.drf.exception_handler"
     }
@@ -231,9 +244,11 @@ def test_the_exception_handler_adds_the_code_drf_leaves_out(api, verifier_settin
     forbidden = api.get("/admin-only", **bearer(make_token(claims={"roles": ["reader"]})))
     anonymous = api.get("/admin-only")
 
-    assert "code" not in plain.json()  # DRF's own handler: detail only
-    assert forbidden.status_code == 403 and forbidden.json()["code"] == "missing_role"
+    # DRF raises the 401 for a missing token itself: its handler gives it no code...
+    assert plain.status_code == 401 and "code" not in plain.json()
+    # ...this one does, and leaves the adapter's own bodies as they were.
     assert anonymous.status_code == 401 and anonymous.json()["code"] == "not_authenticated"
+    assert forbidden.status_code == 403 and forbidden.json() == {"detail": MISSING_ROLE, "code": "missing_role"}
 
 
 def test_has_role_without_a_token_is_401(api, verifier_settings):
@@ -297,15 +312,21 @@ def test_is_token_active_refuses_a_revoked_token_with_401(api, introspection, ma
     assert "no longer active" in response["WWW-Authenticate"]
 
 
-def test_is_token_active_fails_closed_when_the_endpoint_is_down(api, introspection, make_token):
+def test_is_token_active_with_the_endpoint_down_is_a_503_to_retry_not_a_401(api, introspection, make_token):
     token = make_token()
     introspection.active_tokens.add(token)
     introspection.stop()
 
     response = api.get("/sensitive", **bearer(token))
 
-    assert response.status_code == 401
-    assert "could not reach the introspection endpoint" in response.json()["detail"].lower()
+    assert_unavailable(response, "introspection_unavailable")
+    assert "could not confirm that the token is active" in response.json()["detail"]
+
+
+def test_is_token_active_with_a_refused_secret_is_a_503(api, introspection, configure, make_token):
+    configure(INTROSPECTION_SECRET="not-the-secret")
+
+    assert_unavailable(api.get("/sensitive", **bearer(make_token())), "introspection_unavailable")
 
 
 def test_is_token_active_never_asks_about_a_refused_token(api, introspection):
@@ -318,6 +339,51 @@ def test_is_token_active_without_introspection_settings_is_a_configuration_error
 ):
     with pytest.raises(ImproperlyConfigured, match="INTROSPECTION_URL"):
         api.get("/sensitive", **bearer(make_token()))
+
+
+# -- outages: 503 with Retry-After, never 401 ---------------------------------------------
+def assert_unavailable(response, code: str) -> None:
+    """A 503 telling the client to retry: Retry-After, `{detail, code}`, no Bearer challenge."""
+    assert response.status_code == 503, response.content
+    assert int(response["Retry-After"]) >= 1
+    assert response.json()["code"] == code and response.json()["detail"]
+    assert set(response.json()) == {"detail", "code"}
+    assert "WWW-Authenticate" not in response
+
+
+def test_unreachable_jwks_with_nothing_cached_is_a_503_not_a_401(api, configure, http_server, make_token):
+    closed = http_server.url("/jwks.json")
+    http_server.stop()  # the port now refuses connections
+    configure(JWKS=None, JWKS_URL=closed)
+
+    response = api.get("/whoami", **bearer(make_token()))
+
+    assert_unavailable(response, "key_set_unavailable")
+    assert "could not be fetched" in response.json()["detail"]
+
+
+def test_retry_after_is_when_the_keys_may_be_fetched_again(api, configure, http_server, make_token):
+    http_server.set_response(b"down", status=503)
+    configure(JWKS=None, JWKS_URL=http_server.url("/jwks.json"), MIN_REFETCH_INTERVAL=30)
+
+    first = api.get("/whoami", **bearer(make_token()))
+    second = api.get("/whoami", **bearer(make_token()))
+
+    assert_unavailable(first, "key_set_unavailable")
+    assert 1 <= int(first["Retry-After"]) <= 30
+    assert_unavailable(second, "key_set_unavailable")
+    assert http_server.hits == 1  # within the interval nobody asks again: the 503 says when to
+
+
+def test_a_bad_token_is_still_a_401_while_the_keys_are_unavailable(api, configure, http_server):
+    closed = http_server.url("/jwks.json")
+    http_server.stop()
+    configure(JWKS=None, JWKS_URL=closed)
+
+    response = api.get("/whoami", **bearer("not.a.token"))
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "malformed_token"
 
 
 # -- settings -------------------------------------------------------------------------

@@ -222,15 +222,9 @@ def test_flask_takes_on_event_from_its_config(jwks):
 
 
 def test_an_on_event_path_that_does_not_import_is_a_config_error():
-    from verifier_client.contrib._common import (
-        ConfigError,
-        build_verifier,
-        parse_settings,
-    )
+    from verifier_client._settings import ConfigError, build_verifier, parse_settings
 
-    conf = parse_settings(
-        {"JWKS": {"keys": []}, "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "ON_EVENT": "no.such.module.hook"}, "X"
-    )
+    values = {"JWKS": {"keys": []}, "ISSUER": ISSUER, "AUDIENCE": AUDIENCE, "ON_EVENT": "no.such.module.hook"}
 
-    with pytest.raises(ConfigError, match="ON_EVENT 'no.such.module.hook' cannot be imported"):
-        build_verifier(conf, "X")
+    with pytest.raises(ConfigError, match=r"X\['ON_EVENT'\] 'no.such.module.hook' cannot be imported"):
+        build_verifier(parse_settings(values, "X"), "X")

@@ -7,7 +7,7 @@ import time
 from urllib.parse import parse_qs
 
 import pytest
-from flask import Flask
+from flask import Flask, Response
 from verifier_client.flask import JWKSAuth, current_claims
 
 from tests.helpers.http_fixtures import CannedResponse
@@ -253,15 +253,78 @@ def test_active_required_refuses_a_revoked_token_with_401(intro_client, make_tok
     assert "no longer active" in response.headers["WWW-Authenticate"]
 
 
-def test_active_required_fails_closed_when_the_endpoint_is_down(intro_client, http_server, active_tokens, make_token):
-    token = make_token()
+def test_active_required_with_the_endpoint_down_is_a_503_to_retry_not_a_401(
+    intro_client, http_server, active_tokens, make_token
+):
+    token = make_token(claims={"roles": ["reader"]})
     active_tokens.add(token)
     http_server.stop()
 
     response = intro_client.get("/sensitive", headers=bearer(token))
 
-    assert response.status_code == 401
-    assert "could not reach the introspection endpoint" in response.json["detail"].lower()
+    assert_unavailable(response, "introspection_unavailable")
+    assert "could not confirm that the token is active" in response.json["detail"]
+
+
+def test_active_required_with_a_refused_secret_is_a_503(make_app, http_server, active_tokens, make_token):
+    app = make_app(INTROSPECTION_URL=http_server.url("/introspect"), INTROSPECTION_SECRET="not-the-secret")
+
+    response = app.test_client().get("/sensitive", headers=bearer(make_token(claims={"roles": ["reader"]})))
+
+    assert_unavailable(response, "introspection_unavailable")
+
+
+# -- outages: 503 with Retry-After, never 401 ---------------------------------------------
+def assert_unavailable(response, code: str) -> None:
+    """A 503 telling the client to retry: Retry-After, `{detail, code}`, no Bearer challenge."""
+    assert response.status_code == 503, response.data
+    assert int(response.headers["Retry-After"]) >= 1
+    assert set(response.json) == {"detail", "code"}
+    assert response.json["code"] == code and response.json["detail"]
+    assert "WWW-Authenticate" not in response.headers
+
+
+def test_unreachable_jwks_with_nothing_cached_is_a_503_not_a_401(make_app, http_server, make_token):
+    closed = http_server.url("/jwks.json")
+    http_server.stop()  # the port now refuses connections
+    client = make_app(JWKS=None, JWKS_URL=closed).test_client()
+
+    for path in ("/whoami", "/admin-only", "/sensitive"):
+        response = client.get(path, headers=bearer(make_token(claims={"roles": ["admin", "reader"]})))
+        assert_unavailable(response, "key_set_unavailable")
+        assert "could not be fetched" in response.json["detail"]
+
+
+def test_retry_after_is_when_the_keys_may_be_fetched_again(make_app, http_server, make_token):
+    http_server.set_response(b"down", status=503)
+    client = make_app(JWKS=None, JWKS_URL=http_server.url("/jwks.json"), MIN_REFETCH_INTERVAL=30).test_client()
+
+    first = client.get("/whoami", headers=bearer(make_token()))
+    second = client.get("/whoami", headers=bearer(make_token()))
+
+    assert_unavailable(first, "key_set_unavailable")
+    assert 1 <= int(first.headers["Retry-After"]) <= 30
+    assert_unavailable(second, "key_set_unavailable")
+    assert http_server.hits == 1
+
+
+def test_an_overridden_error_response_keeps_the_retry_after_header(jwks, http_server, make_token):
+    class PlainAuth(JWKSAuth):
+        def error_response(self, status, code, detail, challenge=None):
+            return Response(f"{code}: {detail}", status=status, mimetype="text/plain")
+
+    closed = http_server.url("/jwks.json")
+    http_server.stop()
+    app = Flask("consumer")
+    app.config.update(VERIFIER_CLIENT_JWKS_URL=closed, VERIFIER_CLIENT_ISSUER=ISSUER, VERIFIER_CLIENT_AUDIENCE=AUDIENCE)
+    auth = PlainAuth(app)
+    app.add_url_rule("/x", view_func=auth.required(lambda: "ok"))
+
+    response = app.test_client().get("/x", headers=bearer(make_token()))
+
+    assert response.status_code == 503
+    assert response.text.startswith("key_set_unavailable: ")
+    assert int(response.headers["Retry-After"]) >= 1
 
 
 def test_active_required_never_asks_about_a_refused_token(intro_client, http_server):

@@ -9,7 +9,12 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from verifier_client.exceptions import InactiveTokenError, VerificationError
+from verifier_client.exceptions import (
+    InactiveTokenError,
+    IntrospectionUnavailableError,
+    VerificationError,
+    VerificationUnavailableError,
+)
 from verifier_client.introspection import IntrospectionClient, IntrospectionResult
 
 from tests.helpers.clock import FakeClock
@@ -152,14 +157,36 @@ def test_require_active_raises_for_an_inactive_token(make_client):
         make_client(ScriptedTransport(INACTIVE)).require_active(TOKEN)
 
     assert isinstance(info.value, VerificationError)
+    assert not isinstance(info.value, VerificationUnavailableError)  # a verdict: 401, not 503
     assert "no longer active" in info.value.reason
 
 
-def test_require_active_says_when_the_endpoint_could_not_be_reached(make_client):
-    with pytest.raises(InactiveTokenError) as info:
-        make_client(ScriptedTransport(ConnectionError())).require_active(TOKEN)
+@pytest.mark.parametrize(
+    ("answer", "cause"),
+    [(ConnectionError(), "network error"), ((401, b'{"detail": "bad secret"}'), "HTTP status 401"),
+     ((200, b"<html>"), "not JSON")],
+    ids=["unreachable", "refused-secret", "garbage"],
+)
+def test_require_active_raises_unavailable_when_no_verdict_could_be_had(make_client, answer, cause):
+    with pytest.raises(IntrospectionUnavailableError) as info:
+        make_client(ScriptedTransport(answer)).require_active(TOKEN)
 
-    assert "could not reach the introspection endpoint" in info.value.reason.lower()
+    error = info.value
+    assert error.code == "introspection_unavailable"
+    assert cause in error.reason and "try again later" in error.reason
+    assert error.retry_after >= 1
+    # Still an InactiveTokenError: code written before 0.3 that refuses on it keeps refusing.
+    assert isinstance(error, InactiveTokenError) and isinstance(error, VerificationUnavailableError)
+
+
+def test_require_active_refuses_an_empty_token_as_inactive_not_unavailable(make_client):
+    transport = ScriptedTransport(active_body())
+
+    with pytest.raises(InactiveTokenError) as info:
+        make_client(transport).require_active("")
+
+    assert not isinstance(info.value, IntrospectionUnavailableError)
+    assert transport.calls == []
 
 
 def test_neither_token_nor_secret_is_logged(make_client, caplog):

@@ -61,6 +61,13 @@ def test_flask_adapter_without_flask_names_the_extra(absent):
     assert 'pip install "verifier-client[flask]"' in result.stderr
 
 
+def test_the_django_app_without_django_names_the_extra():
+    result = run_without("django", "import verifier_client.apps")
+
+    assert result.returncode != 0
+    assert 'pip install "verifier-client[drf]"' in result.stderr
+
+
 def test_core_and_introspection_import_without_any_framework():
     result = run_without(
         "django,rest_framework,flask,werkzeug",
@@ -69,6 +76,8 @@ def test_core_and_introspection_import_without_any_framework():
         import verifier_client.introspection
         import verifier_client.verifier
         import verifier_client.contrib
+        import verifier_client._adapters
+        import verifier_client._settings
         loaded = sorted(m for m in sys.modules if m.partition(".")[0] in ("django", "rest_framework", "flask"))
         print("loaded:", loaded)
         """,
@@ -94,5 +103,12 @@ def test_drf_import_does_not_read_settings():
 @pytest.mark.parametrize("module", [verifier_client.drf, verifier_client.flask])
 def test_adapter_exports_are_sorted_and_complete(module):
     assert module.__all__ == sorted(module.__all__)
-    public = {name for name in vars(module) if not name.startswith("_") and name != "annotations"}
-    assert set(module.__all__) == public
+    # What the module defines (not what it imports for its own use) is its public API.
+    defined = {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_") and getattr(value, "__module__", None) == module.__name__
+    }
+    assert defined <= set(module.__all__)
+    for name in module.__all__:
+        assert getattr(module, name) is not None

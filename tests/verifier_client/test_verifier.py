@@ -15,6 +15,7 @@ from verifier_client import (
     InvalidAudienceError,
     InvalidClaimsError,
     InvalidTypeError,
+    JWKSClient,
     KeySetUnavailableError,
     MissingClaimError,
     StaticKeySet,
@@ -22,6 +23,7 @@ from verifier_client import (
     UnknownKeyError,
     UnsupportedAlgorithmError,
     VerificationError,
+    VerificationKey,
 )
 
 from .conftest import NOW
@@ -57,7 +59,7 @@ def verifier_for(jwks, clock):
     def _make(**options):
         options.setdefault("issuer", ISSUER)
         options.setdefault("audience", AUDIENCE)
-        if "key_set" not in options and "jwks_url" not in options:
+        if "keys" not in options and "jwks_url" not in options:
             options.setdefault("keys", jwks)
         options.setdefault("clock", clock)
         return TokenVerifier(**options)
@@ -102,6 +104,75 @@ def test_leeway_outside_zero_to_sixty_seconds_is_refused(verifier_for, leeway):
 def test_exactly_one_key_source_is_required(sources):
     with pytest.raises(ValueError, match="exactly one"):
         TokenVerifier(issuer=ISSUER, audience=AUDIENCE, **sources)
+
+
+def test_keys_takes_a_jwks_client_configured_on_its_own(make_token, jwks_url, jwks_server):
+    client = JWKSClient(jwks_url, min_refetch_interval=0, max_stale=0)
+
+    verifier = TokenVerifier(keys=client, issuer=ISSUER, audience=AUDIENCE)
+
+    assert verifier.key_set is client
+    assert verifier.verify(make_token()).sub == "user-42"
+    assert jwks_server.hits == 1
+
+
+def test_keys_takes_any_object_implementing_the_key_set_protocol(jwk_of, rsa_key, make_token):
+    class OneKey:
+        def __init__(self):
+            self.key = VerificationKey.from_jwk(jwk_of(rsa_key))
+
+        def get_key(self, kid):
+            if kid != self.key.kid:
+                raise UnknownKeyError()
+            return self.key
+
+    assert TokenVerifier(keys=OneKey(), issuer=ISSUER, audience=AUDIENCE).verify(make_token()).kid == "rsa-1"
+
+
+@pytest.mark.parametrize(
+    "option",
+    [{"cache_ttl": 60}, {"max_stale": 0}, {"min_refetch_interval": 1}, {"timeout": 2},
+     {"fetch": lambda url: (200, {}, b"{}")}, {"allow_insecure_http": True}],
+    ids=lambda option: next(iter(option)),
+)
+def test_jwks_options_beside_keys_are_refused_not_ignored(jwks, option):
+    with pytest.raises(TypeError, match=f"{next(iter(option))} configure the JWKSClient"):
+        TokenVerifier(keys=jwks, issuer=ISSUER, audience=AUDIENCE, **option)
+
+
+@pytest.mark.parametrize("keys", ["https://auth.example.test/jwks", 42, ("not", "a", "list")])
+def test_keys_of_another_type_is_refused_with_what_is_accepted(keys):
+    with pytest.raises(TypeError, match="keys must be a KeySet"):
+        TokenVerifier(keys=keys, issuer=ISSUER, audience=AUDIENCE)
+
+
+def test_key_set_is_a_deprecated_name_for_keys(jwks, make_token):
+    static = StaticKeySet(jwks)
+
+    with pytest.warns(DeprecationWarning, match="pass the same object as keys="):
+        verifier = TokenVerifier(key_set=static, issuer=ISSUER, audience=AUDIENCE)
+
+    assert verifier.key_set is static
+    assert verifier.verify(make_token()).sub == "user-42"
+
+
+def test_one_verifier_follows_its_static_key_set_through_updates(jwks, jwk_of, rsa_key_2, make_token, clock):
+    # The server's pattern: one verifier, one StaticKeySet, update() on rotation.
+    keys = StaticKeySet(jwks)
+    verifier = TokenVerifier(keys=keys, issuer=ISSUER, audience=AUDIENCE, clock=clock)
+    old, new = make_token(now=NOW), make_token(key=rsa_key_2, now=NOW)
+    verifier.verify(old)
+    with pytest.raises(UnknownKeyError):
+        verifier.verify(new)
+
+    keys.update({"keys": jwks["keys"] + [jwk_of(rsa_key_2)]})
+    assert verifier.verify(new).kid == "rsa-2"
+    assert verifier.verify(old).kid == "rsa-1"
+
+    keys.update({"keys": [jwk_of(rsa_key_2)]})
+    with pytest.raises(UnknownKeyError):
+        verifier.verify(old)
+    assert verifier.verify(new).kid == "rsa-2"
 
 
 def test_jwks_url_must_be_https(jwks):
@@ -224,14 +295,14 @@ def counted(jwks):
 
 
 def test_repeated_token_is_verified_cryptographically_once(verifier_for, counted, token):
-    verifier = verifier_for(key_set=counted)
+    verifier = verifier_for(keys=counted)
     first = verifier.verify(token)
     assert verifier.verify(token) is first
     assert counted.signature_checks == 1
 
 
 def test_cached_token_still_expires(verifier_for, counted, token, clock):
-    verifier = verifier_for(key_set=counted)
+    verifier = verifier_for(keys=counted)
     verifier.verify(token)
     clock.set(NOW + 300)
     with pytest.raises(ExpiredTokenError):
@@ -240,7 +311,7 @@ def test_cached_token_still_expires(verifier_for, counted, token, clock):
 
 def test_cached_token_is_dropped_when_its_key_leaves_the_set(verifier_for, jwks, jwk_of, rsa_key_2, token):
     keys = StaticKeySet(jwks)
-    verifier = verifier_for(key_set=keys)
+    verifier = verifier_for(keys=keys)
     verifier.verify(token)
     keys.update([jwk_of(rsa_key_2)])
     with pytest.raises(UnknownKeyError):
@@ -248,7 +319,7 @@ def test_cached_token_is_dropped_when_its_key_leaves_the_set(verifier_for, jwks,
 
 
 def test_cached_token_fails_closed_when_the_key_set_is_unavailable(verifier_for, counted, token):
-    verifier = verifier_for(key_set=counted)
+    verifier = verifier_for(keys=counted)
     verifier.verify(token)
     counted.unavailable = True
     with pytest.raises(KeySetUnavailableError):
@@ -263,14 +334,14 @@ def test_verified_cache_is_bounded(verifier_for, make_token):
 
 
 def test_verified_cache_can_be_disabled(verifier_for, counted, token):
-    verifier = verifier_for(key_set=counted, verified_cache_size=0)
+    verifier = verifier_for(keys=counted, verified_cache_size=0)
     verifier.verify(token)
     verifier.verify(token)
     assert counted.signature_checks == 2
 
 
 def test_failed_tokens_are_not_cached(verifier_for, counted, make_token):
-    verifier = verifier_for(key_set=counted)
+    verifier = verifier_for(keys=counted)
     token = make_token(claims={"aud": "elsewhere"}, now=NOW)
     for _ in range(2):
         with pytest.raises(InvalidAudienceError):
@@ -285,7 +356,7 @@ def test_unexpected_key_set_failure_becomes_a_verification_error(verifier_for, t
             raise RuntimeError("bug")
 
     with pytest.raises(VerificationError) as info:
-        verifier_for(key_set=Broken()).verify(token)
+        verifier_for(keys=Broken()).verify(token)
     assert type(info.value) is VerificationError
 
 

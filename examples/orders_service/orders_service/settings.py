@@ -14,9 +14,12 @@ Everything comes from the environment (examples/README.md has the table):
 Optional tuning, same names in the Flask example:
 
     AUTH_JWKS_CACHE_TTL           seconds keys are cached when the server sends no max-age
+    AUTH_JWKS_MIN_CACHE_TTL       the shortest cache lifetime the server's max-age may set (library
+                                  default 60); lowered only by tests, so keys expire in seconds
     AUTH_JWKS_MAX_STALE           seconds the last keys stay trusted while the server is unreachable
-                                  (library default 3600); after that every request is a 401
-                                  `key_set_unavailable` until the server answers again
+                                  (library default 3600); after that every request is a 503
+                                  `key_set_unavailable` with Retry-After until the server answers again
+    AUTH_JWKS_MIN_REFETCH_INTERVAL  seconds between two JWKS fetches of one worker (library default 5)
     AUTH_INTROSPECTION_CACHE_TTL  seconds a live answer is reused (library default 10; 0 = ask every time)
     AUTH_COOKIE_NAME              also accept the token from this cookie (the server's cookie mode
                                   names it `access_token`); unsafe methods then need X-CSRF-Token
@@ -65,7 +68,8 @@ ALLOWED_HOSTS = [host.strip() for host in _env("ALLOWED_HOSTS", "127.0.0.1,local
 
 ROOT_URLCONF = "orders_service.urls"
 WSGI_APPLICATION = "orders_service.wsgi.application"
-INSTALLED_APPS = ["rest_framework"]
+# "verifier_client": `manage.py check` validates VERIFIER_CLIENT (ids verifier_client.E001...).
+INSTALLED_APPS = ["rest_framework", "verifier_client"]
 MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
 DATABASES: dict[str, dict[str, str]] = {}
 TIME_ZONE = "UTC"  # Django would otherwise set the process TZ to America/Chicago
@@ -77,6 +81,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # django.contrib.auth (and its AnonymousUser) is not installed: no database to back it.
     "UNAUTHENTICATED_USER": None,
+    # The adapter's own answers carry {"detail", "code"} anyway; this gives DRF's own
+    # errors a code too (not_authenticated when no token is sent, not_found, ...).
     "EXCEPTION_HANDLER": "verifier_client.drf.exception_handler",
 }
 
@@ -90,7 +96,9 @@ VERIFIER_CLIENT = {
 }
 for _variable, _key in (
     ("AUTH_JWKS_CACHE_TTL", "CACHE_TTL"),
+    ("AUTH_JWKS_MIN_CACHE_TTL", "MIN_CACHE_TTL"),
     ("AUTH_JWKS_MAX_STALE", "MAX_STALE"),
+    ("AUTH_JWKS_MIN_REFETCH_INTERVAL", "MIN_REFETCH_INTERVAL"),
     ("AUTH_INTROSPECTION_CACHE_TTL", "INTROSPECTION_CACHE_TTL"),
 ):
     _value = _seconds(_variable)

@@ -18,6 +18,7 @@ from .exceptions import (
     ForbiddenHeaderError,
     ImmatureTokenError,
     InactiveTokenError,
+    IntrospectionUnavailableError,
     InvalidAudienceError,
     InvalidClaimsError,
     InvalidIssuerError,
@@ -29,6 +30,7 @@ from .exceptions import (
     UnknownKeyError,
     UnsupportedAlgorithmError,
     VerificationError,
+    VerificationUnavailableError,
 )
 from .introspection import IntrospectionClient, IntrospectionResult
 from .jwks import FetchResponse, JWKSClient, KeySet, StaticKeySet, VerificationKey
@@ -47,6 +49,7 @@ __all__ = [
     "InactiveTokenError",
     "IntrospectionClient",
     "IntrospectionResult",
+    "IntrospectionUnavailableError",
     "InvalidAudienceError",
     "InvalidClaimsError",
     "InvalidIssuerError",
@@ -63,5 +66,6 @@ __all__ = [
     "UnsupportedAlgorithmError",
     "VerificationError",
     "VerificationKey",
+    "VerificationUnavailableError",
     "__version__",
 ]

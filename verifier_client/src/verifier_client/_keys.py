@@ -59,7 +59,10 @@ _DIGEST_INFO_PREFIX = {
 class VerificationKey:
     """One trusted public key: its `kid`, the single `alg` it may verify, and the
     `cryptography` key object. `verify()` never raises; `revoked` turns True when
-    the key leaves its set (checked by the verifier's result cache)."""
+    the key leaves its set (checked by the verifier's result cache).
+
+    Build one with `VerificationKey.from_jwk(jwk)`; the constructor is internal.
+    """
 
     __slots__ = ("kid", "alg", "public_key", "revoked", "_fingerprint", "_verify")
 
@@ -70,6 +73,26 @@ class VerificationKey:
         self.revoked = False
         self._fingerprint = fingerprint
         self._verify = _make_verifier(alg, public_key)
+
+    @classmethod
+    def from_jwk(
+        cls, jwk: Mapping[str, Any], *, algorithms: Iterable[str] = SUPPORTED_ALGORITHMS
+    ) -> VerificationKey:
+        """The key a public JWK describes, held to the rules a fetched JWKS meets.
+
+        For a `KeySet` of your own (keys from a vault, a database, a file). The JWK
+        needs a `kid`; without `alg` an RSA key is RS256, EC ES256, OKP EdDSA.
+        `algorithms` narrows which algorithms are acceptable (every supported
+        one by default; the verifier still applies its own allowlist).
+
+        Raises `ValueError` saying why when the JWK is unusable or unsafe: private
+        members, a symmetric key, RSA under 2048 bits, `use` other than `sig`,
+        an algorithm outside `algorithms` or not fitting the key, bad encoding.
+        """
+        try:
+            return parse_jwk(jwk, check_algorithms(algorithms))
+        except _SkipKey as refused:
+            raise ValueError(f"JWK refused: {refused}.") from None
 
     def verify(self, signing_input: bytes, signature: bytes) -> bool:
         """True when `signature` is valid for `signing_input` under this key and alg."""

@@ -1,21 +1,63 @@
-"""Django REST framework adapter; see `verifier_client.contrib.drf`.
+"""Django REST framework adapter: authenticate requests with locally verified access tokens.
 
-Needs the extra: `pip install "verifier-client[drf]"`.
+    # settings.py
+    VERIFIER_CLIENT = {
+        "JWKS_URL": "https://auth.example.com/.well-known/jwks.json",
+        "ISSUER": "https://auth.example.com",
+        "AUDIENCE": "orders",               # required; None is the explicit opt-out
+        # "COOKIE_NAME": "authfort_access", # also accept the token from this cookie (CSRF-checked)
+        # "INTROSPECTION_URL": ..., "INTROSPECTION_SECRET": ...,   # for IsTokenActive
+    }
+    REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": ["verifier_client.drf.JWKSAuthentication"]}
+
+`request.user` is a `TokenUser` built from the claims (no database), `request.auth`
+the `Claims`. Every refused token is a 401 with a `WWW-Authenticate: Bearer`
+challenge. A token that cannot be checked now (no usable signing keys, or an
+`IsTokenActive` check whose introspection endpoint is out of reach) is a 503
+with `Retry-After`: clients should retry, not send their users to log in again.
+Every answer of this adapter is `{"detail": ..., "code": ...}` without any
+exception handler configured (`exception_handler` adds the code to DRF's own
+errors too, e.g. the 401 of `IsAuthenticated` when no token was sent).
+
+Other keys: ALGORITHMS, ACCEPTED_TYPES, LEEWAY, REQUIRED_CLAIMS, CACHE_TTL,
+MIN_CACHE_TTL, MAX_STALE, MIN_REFETCH_INTERVAL, TIMEOUT, VERIFIED_CACHE_SIZE,
+MAX_TOKEN_BYTES, ALLOW_INSECURE_HTTP, JWKS (static keys instead of JWKS_URL),
+CSRF_COOKIE_NAME ("authfort_csrf"), CSRF_HEADER ("X-CSRF-Token"), REALM ("api"),
+INTROSPECTION_CACHE_TTL, INTROSPECTION_TIMEOUT, ON_EVENT. Add "verifier_client"
+to INSTALLED_APPS to have `manage.py check` validate them (`verifier_client.checks`).
+
+Settings are read on first use, not at import, and re-read whenever
+`VERIFIER_CLIENT` changes through Django's `setting_changed` signal (as
+`override_settings` sends it), so tests need no special care.
 """
 
 from __future__ import annotations
 
-from .contrib.drf import (
-    HasRole,
-    IsTokenActive,
-    JWKSAuthentication,
-    TokenAuthenticationFailed,
-    TokenUser,
-    exception_handler,
-    get_introspection_client,
-    get_verifier,
-    require_roles,
+import threading
+from typing import Any
+
+try:
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.signals import setting_changed
+    from rest_framework import exceptions
+    from rest_framework.authentication import BaseAuthentication
+    from rest_framework.permissions import BasePermission
+except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
+    raise ImportError(
+        'verifier_client.drf needs Django and Django REST framework: pip install "verifier-client[drf]"'
+    ) from exc
+
+from .claims import Claims
+from .exceptions import (
+    InactiveTokenError,
+    IntrospectionUnavailableError,
+    VerificationError,
+    VerificationUnavailableError,
 )
+from .introspection import IntrospectionClient
+from .verifier import TokenVerifier
+from . import _adapters, _settings
 
 __all__ = [
     "HasRole",
@@ -23,8 +65,335 @@ __all__ = [
     "JWKSAuthentication",
     "TokenAuthenticationFailed",
     "TokenUser",
+    "TokenVerificationUnavailable",
     "exception_handler",
     "get_introspection_client",
     "get_verifier",
     "require_roles",
 ]
+
+_SETTING = "VERIFIER_CLIENT"
+# Private request attributes: the raw token (for introspection) and why it was refused (for the challenge).
+_TOKEN_ATTR = "_verifier_client_token"
+_ERROR_ATTR = "_verifier_client_error"
+
+
+# -- settings and the objects built from them ------------------------------------------
+class _State:
+    """What one value of the VERIFIER_CLIENT setting builds, built once and on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._conf: _settings.AdapterSettings | None = None
+        self._verifier: TokenVerifier | None = None
+        self._introspection: IntrospectionClient | None = None
+
+    @property
+    def conf(self) -> _settings.AdapterSettings:
+        conf = self._conf
+        if conf is None:
+            with self._lock:
+                if self._conf is None:
+                    self._conf = _call(_settings.parse_settings, getattr(settings, _SETTING, None) or {}, _SETTING)
+                conf = self._conf
+        return conf
+
+    @property
+    def verifier(self) -> TokenVerifier:
+        verifier = self._verifier
+        if verifier is None:
+            conf = self.conf
+            with self._lock:
+                if self._verifier is None:
+                    self._verifier = _call(_settings.build_verifier, conf, _SETTING)
+                verifier = self._verifier
+        return verifier
+
+    @property
+    def introspection(self) -> IntrospectionClient:
+        client = self._introspection
+        if client is None:
+            conf = self.conf
+            with self._lock:
+                if self._introspection is None:
+                    self._introspection = _call(_settings.build_introspection, conf, _SETTING)
+                client = self._introspection
+        return client
+
+    def reset(self) -> None:
+        with self._lock:
+            self._conf = self._verifier = self._introspection = None
+
+
+def _call(function: Any, *args: Any) -> Any:
+    try:
+        return function(*args)
+    except _settings.ConfigError as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
+
+
+_state = _State()
+
+
+def _reset_on_change(*, setting: str, **kwargs: Any) -> None:
+    if setting == _SETTING:
+        _state.reset()
+
+
+setting_changed.connect(_reset_on_change, dispatch_uid="verifier_client.drf.reset")
+
+
+def get_verifier() -> TokenVerifier:
+    """The process-wide `TokenVerifier` built from `settings.VERIFIER_CLIENT`."""
+    return _state.verifier
+
+
+def get_introspection_client() -> IntrospectionClient:
+    """The process-wide `IntrospectionClient`; `ImproperlyConfigured` without INTROSPECTION_URL/SECRET."""
+    return _state.introspection
+
+
+# -- the user -------------------------------------------------------------------------
+class TokenUser:
+    """The caller as the token describes them; never touches the database.
+
+    `id`, `pk` and `username` are the token's `sub`. It has no Django permissions
+    (`is_staff`, `is_superuser` and `has_perm` are False): authorise with roles.
+    """
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+
+    def __init__(self, claims: Claims) -> None:
+        self.claims = claims
+
+    @property
+    def id(self) -> str:
+        return self.claims.sub
+
+    pk = username = id
+
+    @property
+    def email(self) -> str:
+        email = self.claims.get("email")
+        return email if isinstance(email, str) else ""
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return self.claims.roles
+
+    def has_role(self, *names: str) -> bool:
+        """True when the token carries at least one of `names`."""
+        return self.claims.has_role(*names)
+
+    def get_username(self) -> str:
+        return self.claims.sub
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return False
+
+    def has_perms(self, perm_list: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_module_perms(self, module: str) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return self.claims.sub
+
+    def __repr__(self) -> str:
+        return f"<TokenUser sub={self.claims.sub!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TokenUser) and other.claims.sub == self.claims.sub
+
+    def __hash__(self) -> int:
+        return hash(self.claims.sub)
+
+
+# -- authentication -------------------------------------------------------------------
+class TokenAuthenticationFailed(exceptions.AuthenticationFailed):
+    """A 401 whose body is `{"detail": <reason>, "code": <VerificationError code>}`."""
+
+    def __init__(self, error: VerificationError) -> None:
+        super().__init__(detail={"detail": error.reason, "code": error.code}, code=error.code)
+        self.error = error
+
+
+class TokenVerificationUnavailable(exceptions.APIException):
+    """A 503 with `Retry-After`, body `{"detail": <reason>, "code": <code>}`.
+
+    The token could not be checked now (`key_set_unavailable`,
+    `introspection_unavailable`). Not a 401: a 401 tells clients to log in again,
+    and during an auth-server outage that is every client at once.
+    """
+
+    status_code = 503
+    default_detail = "Tokens cannot be verified right now; try again later."
+    default_code = "verification_unavailable"
+
+    def __init__(self, error: VerificationUnavailableError) -> None:
+        super().__init__(detail={"detail": error.reason, "code": error.code}, code=error.code)
+        self.error = error
+        # DRF's exception handler turns `wait` into the Retry-After header (as for Throttled).
+        self.wait = error.retry_after
+
+
+def _denied(detail: str, code: str) -> exceptions.PermissionDenied:
+    """A 403 whose body carries its code, with DRF's own exception handler too."""
+    return exceptions.PermissionDenied({"detail": detail, "code": code}, code=code)
+
+
+class JWKSAuthentication(BaseAuthentication):
+    """Authenticate with a Bearer access token (or the configured cookie) verified locally.
+
+    The pipeline is `get_header` → `get_raw_token` → `verify` → `get_user`, each
+    overridable. `authenticate` returns None when the request carries no Bearer
+    token (so other authenticators may try), and raises 401 for one it refuses.
+    """
+
+    user_class: type[TokenUser] = TokenUser
+
+    def authenticate(self, request: Any) -> tuple[TokenUser, Claims] | None:
+        try:
+            token = self.get_raw_token(request)
+            if token is None:
+                return None
+            claims = self.verify(token)
+        except VerificationUnavailableError as error:
+            raise TokenVerificationUnavailable(error) from error
+        except VerificationError as error:
+            setattr(request, _ERROR_ATTR, error)
+            raise TokenAuthenticationFailed(error) from error
+        setattr(request, _TOKEN_ATTR, token)
+        return self.get_user(claims), claims
+
+    def authenticate_header(self, request: Any) -> str:
+        # Giving a challenge is what makes DRF answer 401 instead of 403.
+        return _adapters.challenge(_state.conf.realm, getattr(request, _ERROR_ATTR, None))
+
+    def get_header(self, request: Any) -> str | None:
+        """The Authorization header, or None when absent or empty."""
+        return request.META.get("HTTP_AUTHORIZATION") or None
+
+    def get_raw_token(self, request: Any) -> str | None:
+        """The token from the Bearer header, else from the cookie (CSRF-checked), else None."""
+        header = self.get_header(request)
+        if header is not None:
+            return _adapters.bearer_token(header)
+        conf = _state.conf
+        if conf.cookie_name is None:
+            return None
+        token = request.COOKIES.get(conf.cookie_name)
+        if not token:
+            return None
+        self.enforce_csrf(request)
+        return token
+
+    def enforce_csrf(self, request: Any) -> None:
+        """Refuse (403) an unsafe cookie-authenticated request whose CSRF header does not repeat the cookie.
+
+        DRF exempts its views from Django's CSRF middleware, so a cookie credential
+        must bring its own check; a Bearer header cannot be sent cross-site and needs none.
+        """
+        conf = _state.conf
+        header = request.headers.get(conf.csrf_header)
+        if not _adapters.csrf_ok(request.method, header, request.COOKIES.get(conf.csrf_cookie_name)):
+            raise _denied(_adapters.csrf_failure(conf), "csrf_failed")
+
+    def verify(self, token: str) -> Claims:
+        """The verified claims of `token`; raises a `VerificationError` subclass."""
+        return get_verifier().verify(token)
+
+    def get_user(self, claims: Claims) -> TokenUser:
+        """The user for these claims (a `TokenUser`; override to load a model instead)."""
+        return self.user_class(claims)
+
+
+# -- permissions ----------------------------------------------------------------------
+class HasRole(BasePermission):
+    """Allow callers whose token carries any of the view's `required_roles`.
+
+    Without a verified token the answer is no (DRF then answers 401). A view that
+    uses this permission without naming roles is a programming error and raises
+    `ImproperlyConfigured` rather than letting everyone, or no one, in.
+    """
+
+    # A dict, so the 403 body is {"detail", "code"} whatever exception handler runs.
+    message: str | dict[str, str] = {"detail": _adapters.MISSING_ROLE, "code": "missing_role"}
+    code = "missing_role"
+    required_roles: tuple[str, ...] | None = None
+
+    def get_required_roles(self, view: Any) -> tuple[str, ...]:
+        roles = self.required_roles if self.required_roles is not None else getattr(view, "required_roles", None)
+        if isinstance(roles, str):
+            roles = (roles,)
+        if not roles:
+            raise ImproperlyConfigured(
+                f"{type(view).__name__} uses HasRole but sets no required_roles."
+            )
+        return tuple(roles)
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        roles = self.get_required_roles(view)
+        claims = request.auth
+        return isinstance(claims, Claims) and claims.has_role(*roles)
+
+
+def require_roles(*names: str) -> type[HasRole]:
+    """A permission class allowing callers whose token carries any of `names`.
+
+        permission_classes = [require_roles("admin", "auditor")]
+    """
+    names = _adapters.role_names(names, "require_roles()")
+    return type(f"RequireRoles_{'_'.join(names)}", (HasRole,), {"required_roles": tuple(names)})
+
+
+class IsTokenActive(BasePermission):
+    """Ask the auth server (RFC 7662) that the caller's token is still active.
+
+    For sensitive views, where a revoked token must stop working before it
+    expires. Fails closed: an inactive token is a 401 `token_inactive`; an
+    endpoint that cannot be reached or answers wrongly is a 503
+    `introspection_unavailable` with Retry-After (the token was not judged, so
+    the client should retry rather than log in again). Only tokens that
+    `JWKSAuthentication` accepted can pass.
+    """
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        token = getattr(request, _TOKEN_ATTR, None)
+        if token is None:
+            return False
+        try:
+            get_introspection_client().require_active(token)
+        except IntrospectionUnavailableError as error:
+            raise TokenVerificationUnavailable(error) from error
+        except InactiveTokenError as error:
+            setattr(request, _ERROR_ATTR, error)
+            raise TokenAuthenticationFailed(error) from error
+        return True
+
+
+# -- error bodies -----------------------------------------------------------------------
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
+    """DRF's handler, plus the error's `code` beside `detail` for DRF's own errors.
+
+    The adapter's own answers carry their code without it. Set
+    `REST_FRAMEWORK["EXCEPTION_HANDLER"] = "verifier_client.drf.exception_handler"`
+    so the rest do too: the 401 `not_authenticated` that DRF raises itself when a
+    permission such as `IsAuthenticated` finds no token, `not_found`, `throttled`...
+    """
+    # Imported here: DRF imports this module while building APIView (it names
+    # JWKSAuthentication in DEFAULT_AUTHENTICATION_CLASSES), before rest_framework.views exists.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException) or not isinstance(response.data, dict):
+        return response
+    codes = exc.get_codes()
+    if "code" not in response.data and isinstance(codes, str):
+        response.data["code"] = codes
+    return response

@@ -6,22 +6,33 @@
     ├── InvalidTypeError              `typ` header missing or not an accepted type (at+jwt)
     ├── ForbiddenHeaderError          `jku`, `jwk`, `x5u`, `x5c` or `crit` in the header
     ├── UnknownKeyError               no published key has this `kid`
-    ├── KeySetUnavailableError        the JWKS could not be fetched and the last good set is too old
     ├── InvalidSignatureError         the signature does not match
-    └── InvalidClaimsError            the payload fails a rule
-        ├── MissingClaimError         a required claim is absent
-        ├── ExpiredTokenError         `exp` has passed (beyond the leeway)
-        ├── ImmatureTokenError        `nbf` or `iat` lies in the future (beyond the leeway)
-        ├── InvalidIssuerError        `iss` is not exactly the expected issuer
-        └── InvalidAudienceError      `aud` is missing, empty or does not name us
-    InactiveTokenError                (VerificationError) introspection says the token is not active
+    ├── InvalidClaimsError            the payload fails a rule
+    │   ├── MissingClaimError         a required claim is absent
+    │   ├── ExpiredTokenError         `exp` has passed (beyond the leeway)
+    │   ├── ImmatureTokenError        `nbf` or `iat` lies in the future (beyond the leeway)
+    │   ├── InvalidIssuerError        `iss` is not exactly the expected issuer
+    │   └── InvalidAudienceError      `aud` is missing, empty or does not name us
+    ├── InactiveTokenError            introspection says the token is not active
+    └── VerificationUnavailableError  the token could not be checked now (an outage, not a verdict)
+        ├── KeySetUnavailableError    the JWKS could not be fetched and no usable set is cached
+        └── IntrospectionUnavailableError
+                                      introspection could not be asked or gave no usable answer
+                                      (also an InactiveTokenError, so code that refuses on that
+                                      still refuses)
 
-Each class carries a stable `code` (for logs and metrics) and a human `reason`. The
-HTTP adapters answer every one of them with 401 and
-`WWW-Authenticate: Bearer error="invalid_token", error_description="<reason>"`.
+Each class carries a stable `code` (for logs and metrics) and a human `reason`.
+The HTTP adapters answer a refused token with 401 and
+`WWW-Authenticate: Bearer error="invalid_token", error_description="<reason>"`,
+and a `VerificationUnavailableError` with **503** and `Retry-After:
+<retry_after>`: a 401 would send every client to log in again, which during an
+auth-server outage is a login storm against a server that cannot answer.
+Both still refuse the request (fail closed).
 """
 
 from __future__ import annotations
+
+import math
 
 __all__ = [
     "ExpiredTokenError",
@@ -32,6 +43,7 @@ __all__ = [
     "InvalidClaimsError",
     "InvalidIssuerError",
     "InvalidSignatureError",
+    "IntrospectionUnavailableError",
     "InvalidTypeError",
     "KeySetUnavailableError",
     "MalformedTokenError",
@@ -39,6 +51,7 @@ __all__ = [
     "UnknownKeyError",
     "UnsupportedAlgorithmError",
     "VerificationError",
+    "VerificationUnavailableError",
 ]
 
 
@@ -78,9 +91,6 @@ class UnknownKeyError(VerificationError):
     default_reason = "The token was signed with a key that is not published."
 
 
-class KeySetUnavailableError(VerificationError):
-    code = "key_set_unavailable"
-    default_reason = "The signing keys could not be fetched; tokens cannot be verified now."
 
 
 class InvalidSignatureError(VerificationError):
@@ -121,3 +131,31 @@ class InvalidAudienceError(InvalidClaimsError):
 class InactiveTokenError(VerificationError):
     code = "token_inactive"
     default_reason = "The access token is no longer active."
+
+
+class VerificationUnavailableError(VerificationError):
+    """The token could not be checked now because something verification needs
+    is out of reach. Not a verdict on the token: the request is refused, and the
+    caller should retry after `retry_after` seconds rather than log in again."""
+
+    code = "verification_unavailable"
+    default_reason = "Tokens cannot be verified right now; try again later."
+    default_retry_after = 5
+
+    def __init__(self, reason: str | None = None, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        seconds = self.default_retry_after if retry_after is None else retry_after
+        # Whole seconds, at least one: what an HTTP Retry-After header can carry.
+        self.retry_after: int = max(1, math.ceil(seconds))
+
+
+class KeySetUnavailableError(VerificationUnavailableError):
+    code = "key_set_unavailable"
+    default_reason = "The signing keys could not be fetched; tokens cannot be verified now: try again later."
+
+
+class IntrospectionUnavailableError(VerificationUnavailableError, InactiveTokenError):
+    code = "introspection_unavailable"
+    default_reason = (
+        "The introspection endpoint could not confirm that the token is active; try again later."
+    )

@@ -11,7 +11,8 @@ account). Sensitive views ask it:
 Failing closed is the rule: a network error, a timeout, a redirect, a non-200
 status, a body that is not a JSON object, an oversized body or an `active` member
 that is not the JSON boolean `true` all mean "not active", with `error` saying
-which. Answers are cached briefly, keyed by a SHA-256 digest of the token, and an
+which (and `require_active` raising `IntrospectionUnavailableError`, which the
+adapters answer with 503 rather than 401: the token was not judged). Answers are cached briefly, keyed by a SHA-256 digest of the token, and an
 active answer is never kept past the token's `exp`. Neither the token nor the
 secret is ever logged.
 """
@@ -32,7 +33,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ._transport import FetchFailed, check_url, read_capped
-from .exceptions import InactiveTokenError
+from .exceptions import InactiveTokenError, IntrospectionUnavailableError
 
 __all__ = ["IntrospectionClient", "IntrospectionResult", "Transport"]
 
@@ -123,18 +124,24 @@ class IntrospectionClient:
         return result
 
     def require_active(self, token: str) -> IntrospectionResult:
-        """The active result for `token`; raise `InactiveTokenError` otherwise.
+        """The active result for `token`; raise otherwise, so the token is refused either way.
 
-        The reason says whether the server called the token inactive or could not
-        be asked; either way the token is refused.
+        `InactiveTokenError` when the server says the token is not active (a 401 in
+        the adapters). `IntrospectionUnavailableError` (a subclass, so catching
+        `InactiveTokenError` still refuses) when the server could not be asked or
+        gave no usable answer: an outage or a misconfiguration, not a verdict on
+        the token, which the adapters answer with 503 and Retry-After.
         """
+        if not token:
+            raise InactiveTokenError("The access token is empty.")
         result = self.introspect(token)
         if result.active:
             return result
         if result.error is None:
             raise InactiveTokenError("The access token is no longer active.")
-        raise InactiveTokenError(
-            "Could not reach the introspection endpoint to confirm the token is active."
+        raise IntrospectionUnavailableError(
+            f"The introspection endpoint could not confirm that the token is active ({result.error}); "
+            "try again later."
         )
 
     def clear_cache(self) -> None:

@@ -1,11 +1,32 @@
 """Where verification keys come from: a cached remote JWKS, or a static set.
 
-Both sources implement the `KeySet` protocol the verifier uses:
+Both implement the `KeySet` protocol, which is all `TokenVerifier(keys=...)`
+needs; any object with the same method can stand in for them (keys from a
+vault, a database, several issuers' sets merged):
 
-    key = key_set.get_key(kid)       # VerificationKey, or UnknownKeyError /
-                                     # KeySetUnavailableError
-    key.verify(signing_input, sig)   # bool; alg-specific, never raises
-    key.revoked                      # True once the key left the set
+    class VaultKeys:
+        def get_key(self, kid: str) -> VerificationKey:
+            jwk = ...                               # look the kid up
+            return VerificationKey.from_jwk(jwk)    # ValueError if unusable or unsafe
+
+        def refresh(self) -> bool:                  # optional: TokenVerifier.prefetch_keys()
+            ...                                     # calls it; True when the set changed
+
+The contract of `get_key(kid)`:
+
+* return the trusted key named `kid`. Its `verify(signing_input, signature)`
+  checks exactly its one `alg`; the verifier refuses a token whose `alg` header
+  is not that `alg`, and whose `alg` is outside its own allowlist;
+* raise `UnknownKeyError` when no trusted key has this kid (a 401: the token is
+  bad), and `KeySetUnavailableError` when the source cannot say right now (an
+  outage: the adapters answer 503 with Retry-After, the caller should retry);
+  any other exception is turned into a plain `VerificationError`;
+* return the same object for as long as the key stays trusted, and set its
+  `revoked` to True when it stops being trusted. The verifier remembers tokens
+  it verified together with the key object: a cached result is reused only
+  while `get_key` still returns that very object, unrevoked. (A new object on
+  every call is safe; it only makes that cache useless.)
+* be safe to call from many threads at once.
 
 `JWKSClient` policy, in one place:
 
@@ -20,8 +41,9 @@ Both sources implement the `KeySet` protocol the verifier uses:
   `min_refetch_interval` after the previous attempt, so a burst of random kids
   costs one request per interval.
 * Failure (network, status, size, time, content): the previous set stays and is
-  served until TTL + `max_stale` after its fetch, then `KeySetUnavailableError`.
-  A failed fetch never empties the cache.
+  served until TTL + `max_stale` after its fetch, then `KeySetUnavailableError`
+  (its `retry_after` is the time until the next fetch may run). A failed fetch
+  never empties the cache.
 * Success: the fetched set replaces the old one. A key that is gone (or whose
   material changed under the same kid) is marked `revoked` at once, which also
   voids the verifier's cached results made with it.
@@ -50,7 +72,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ._jose import loads_object
 from ._keys import (
@@ -90,35 +112,53 @@ _TOLERATED_CONTENT_TYPES = frozenset({"text/plain", "application/octet-stream"})
 
 
 # ------------------------------------------------------------------- protocol
+@runtime_checkable
 class KeySet(Protocol):
-    """What the verifier needs from a key source."""
+    """What the verifier needs from a key source (the module docstring has the contract)."""
 
     def get_key(self, kid: str) -> VerificationKey:
         """The trusted key named `kid`; `UnknownKeyError` if there is none,
-        `KeySetUnavailableError` if the source cannot say."""
+        `KeySetUnavailableError` if the source cannot say now."""
         ...
 
 
 # ----------------------------------------------------------------- static set
 class StaticKeySet:
     """Keys given in code or configuration: a JWKS dict (`{"keys": [...]}`) or a
-    list of JWK dicts. No network. `update()` swaps in a new set, revoking keys
-    that are no longer in it (for a server that rotates its own keys)."""
+    list of JWK dicts. No network.
+
+    A process that owns its keys (an auth server verifying its own tokens) keeps
+    one `TokenVerifier(keys=StaticKeySet(...), ...)` and calls `update()` when its
+    keys change, rather than building a new verifier each time.
+    """
 
     def __init__(self, jwks_or_keys: Mapping[str, Any] | list[Mapping[str, Any]], *,
                  algorithms: Iterable[str] = ("RS256",)) -> None:
         self._algorithms = check_algorithms(algorithms)
+        self._lock = threading.Lock()
         self._keys: dict[str, VerificationKey] = {}
         self.update(jwks_or_keys)
 
     def update(self, jwks_or_keys: Mapping[str, Any] | list[Mapping[str, Any]]) -> None:
-        """Replace the keys. `ValueError` for a structurally invalid set
-        (nothing changes then); unusable keys are skipped and logged."""
+        """Replace the keys with `jwks_or_keys`; safe while other threads verify.
+
+        Readers see the old set or the new one, never a mix. A key missing from
+        the new set, or whose material changed under its kid, is revoked at once
+        (tokens it verified are no longer taken from the verifier's cache); an
+        unchanged key keeps its object, and so its cached results. `ValueError`
+        for a structurally invalid set (nothing changes then); unusable keys are
+        skipped and logged.
+        """
+        # Parsed outside the lock: building key objects is the slow part, and a
+        # reader never waits for the lock anyway (it reads one dict reference).
         try:
             new = parse_key_set(jwks_or_keys, self._algorithms, max_keys=1000, source="static keys")
         except RejectedKeySet as exc:
             raise ValueError(f"invalid key set: {exc}") from None
-        self._keys = merge_key_sets(self._keys, new)
+        with self._lock:
+            # Merging under the lock keeps the `revoked` flags true to the set that
+            # ends up installed when two updates race.
+            self._keys = merge_key_sets(self._keys, new)
 
     def get_key(self, kid: str) -> VerificationKey:
         key = self._keys.get(kid)
@@ -249,7 +289,8 @@ class JWKSClient:
             if snapshot is None or self._clock() >= snapshot.unusable_at:
                 raise KeySetUnavailableError(
                     f"The signing keys could not be fetched ({self._last_error}); "
-                    "tokens cannot be verified now."
+                    "tokens cannot be verified now: try again later.",
+                    retry_after=self._seconds_until_next_fetch(),
                 )
         elif now >= snapshot.refresh_at:
             self._start_background_refresh(now)
@@ -280,6 +321,12 @@ class JWKSClient:
         """Kids of the current set (empty before the first fetch)."""
         snapshot = self._snapshot
         return frozenset(snapshot.keys) if snapshot else frozenset()
+
+    def _seconds_until_next_fetch(self) -> float:
+        """How long until a request may fetch again (what a 503's Retry-After says):
+        asking sooner would only be answered from the same failure."""
+        last = self._last_attempt
+        return 0.0 if last is None else max(0.0, last + self.min_refetch_interval - self._clock())
 
     # -- observing -----------------------------------------------------------
     def _report_stale(self, snapshot: _Snapshot) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -90,14 +91,21 @@ def _normalise_type(value: str) -> str:
 class TokenVerifier:
     """Verifies access tokens from one issuer for one audience.
 
-    Exactly one key source: `jwks_url` (a `JWKSClient` is built with the
-    cache options), `keys` (a JWKS dict or list of JWKs, static), or `key_set`
-    (any object with `get_key(kid) -> VerificationKey`).
+    Exactly one key source:
+
+    * `keys=` a `KeySet`: a `JWKSClient` (a cached remote JWKS, configured on
+      the client), a `StaticKeySet`, or any object with `get_key(kid)` (see
+      `verifier_client.jwks`);
+    * `keys=` a JWKS dict or a list of JWKs: static keys (a `StaticKeySet` is built);
+    * `jwks_url` (first positional argument): a convenience that builds the
+      `JWKSClient` from `cache_ttl`, `max_stale`, `min_refetch_interval`,
+      `timeout`, `fetch` and `allow_insecure_http`, and hands it `on_event`
+      and an injected `clock`. Those options apply to `jwks_url` only; with
+      `keys=` they are refused rather than silently ignored.
 
     `audience` is required; `audience=None` explicitly skips the `aud` check
     (logged as a warning). `leeway` is capped at 60 s. `clock` gives wall-clock
-    seconds for `exp`/`nbf`/`iat`; when it is injected, the JWKS cache uses it too
-    so tests move one clock.
+    seconds for `exp`/`nbf`/`iat`.
 
     `on_event` (a callable taking an `events.Event`) hears every rejected token
     (`verification_failed`, reason = the error's `code`) and, for `jwks_url`, the
@@ -110,34 +118,63 @@ class TokenVerifier:
         *,
         issuer: str,
         audience: str | Sequence[str] | None = _REQUIRED,
-        keys: Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
-        key_set: KeySet | None = None,
+        keys: KeySet | Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
         algorithms: Iterable[str] = ("RS256",),
         accepted_types: Iterable[str] = ("at+jwt",),
         leeway: int = 0,
         required_claims: Iterable[str] = ("exp", "iat", "sub", "iss"),
-        cache_ttl: float = 300,
-        max_stale: float = 3600,
-        min_refetch_interval: float = 5,
-        timeout: float = 5,
         verified_cache_size: int = 4096,
         max_token_bytes: int = 8192,
         clock: Callable[[], float] = time.time,
-        fetch: Fetch | None = None,
-        allow_insecure_http: bool = False,
         on_event: EventHook | None = None,
+        cache_ttl: float | None = None,
+        max_stale: float | None = None,
+        min_refetch_interval: float | None = None,
+        timeout: float | None = None,
+        fetch: Fetch | None = None,
+        allow_insecure_http: bool | None = None,
+        key_set: KeySet | None = None,
     ) -> None:
         if audience is _REQUIRED:
             raise TypeError(
                 "TokenVerifier() needs audience=...: the identifier this service expects "
                 "in 'aud' (pass audience=None to skip the check, which is logged)"
             )
+        if key_set is not None:
+            warnings.warn(
+                "TokenVerifier(key_set=...) is deprecated and will be removed in verifier-client 0.4: "
+                "pass the same object as keys=...",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            if keys is not None:
+                raise ValueError("give keys= only (key_set= is its deprecated name)")
+            keys = key_set
         if not isinstance(issuer, str) or not issuer:
             raise ValueError("issuer must be a non-empty string")
         if isinstance(leeway, bool) or not isinstance(leeway, (int, float)) or not 0 <= leeway <= MAX_LEEWAY:
             raise ValueError(f"leeway must be between 0 and {MAX_LEEWAY} seconds, got {leeway!r}")
-        if sum(source is not None for source in (jwks_url, keys, key_set)) != 1:
-            raise ValueError("give exactly one of jwks_url, keys or key_set")
+        if (jwks_url is None) == (keys is None):
+            raise ValueError(
+                "give exactly one key source: jwks_url, or keys= (a JWKSClient or other KeySet, or a static JWKS)"
+            )
+        jwks_options = {
+            name: value
+            for name, value in (
+                ("cache_ttl", cache_ttl),
+                ("max_stale", max_stale),
+                ("min_refetch_interval", min_refetch_interval),
+                ("timeout", timeout),
+                ("fetch", fetch),
+                ("allow_insecure_http", allow_insecure_http),
+            )
+            if value is not None
+        }
+        if keys is not None and jwks_options:
+            raise TypeError(
+                f"{', '.join(sorted(jwks_options))} configure the JWKSClient that jwks_url= builds; "
+                "with keys=, pass them to your JWKSClient(...) instead"
+            )
         if on_event is not None and not callable(on_event):
             raise TypeError("on_event must be a callable taking one verifier_client.Event")
         if verified_cache_size < 0 or max_token_bytes <= 0:
@@ -168,24 +205,25 @@ class TokenVerifier:
         self._clock = clock
         self.on_event = on_event
 
+        self.key_set: KeySet
         if jwks_url is not None:
-            self.key_set: KeySet = JWKSClient(
+            self.key_set = JWKSClient(
                 jwks_url,
-                cache_ttl=cache_ttl,
-                max_stale=max_stale,
-                min_refetch_interval=min_refetch_interval,
-                timeout=timeout,
-                allow_insecure_http=allow_insecure_http,
                 algorithms=self.algorithms,
+                # An injected clock moves the key cache too, so a test moves one clock.
                 clock=time.monotonic if clock is time.time else clock,
-                fetch=fetch,
                 on_event=on_event,
+                **jwks_options,
             )
-        elif keys is not None:
+        elif isinstance(keys, KeySet):
+            self.key_set = keys
+        elif isinstance(keys, (Mapping, list)):
             self.key_set = StaticKeySet(keys, algorithms=self.algorithms)
         else:
-            assert key_set is not None
-            self.key_set = key_set
+            raise TypeError(
+                "keys must be a KeySet (JWKSClient, StaticKeySet or any object with get_key(kid)), "
+                f"a JWKS dict or a list of JWKs, not {type(keys).__name__}"
+            )
 
         self._headers: dict[str, _Header] = {}
         self._verified: dict[str, _Verified] = {}

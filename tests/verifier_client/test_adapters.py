@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import pytest
-from verifier_client.contrib import _common
 from verifier_client.exceptions import MalformedTokenError, VerificationError
+
+from verifier_client import _adapters
 
 
 @pytest.mark.parametrize("header", ["Bearer abc.def.ghi", "bearer abc.def.ghi", "BEARER   abc.def.ghi  "])
 def test_bearer_token_is_read_whatever_the_scheme_case(header):
-    assert _common.bearer_token(header) == "abc.def.ghi"
+    assert _adapters.bearer_token(header) == "abc.def.ghi"
 
 
 @pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Token abc", "Bearerabc", "DPoP abc"])
 def test_other_schemes_are_not_ours(header):
-    assert _common.bearer_token(header) is None
+    assert _adapters.bearer_token(header) is None
 
 
 @pytest.mark.parametrize("header", ["Bearer", "Bearer   ", "Bearer a b", "Bearer a\tb", "Bearer a\u00a0b", "Bearer a\u2003b"])
 def test_bearer_without_a_single_token_is_malformed(header):
     with pytest.raises(MalformedTokenError):
-        _common.bearer_token(header)
+        _adapters.bearer_token(header)
 
 
 @pytest.mark.parametrize(
@@ -28,49 +29,28 @@ def test_bearer_without_a_single_token_is_malformed(header):
     [("v", "v", True), ("v", "w", False), ("", "", False), (None, "v", False), ("v", None, False), ("é", "é", True)],
 )
 def test_csrf_matches_only_equal_non_empty_values(header, cookie, ok):
-    assert _common.csrf_matches(header, cookie) is ok
+    assert _adapters.csrf_matches(header, cookie) is ok
 
 
 @pytest.mark.parametrize(("method", "ok"), [("GET", True), ("HEAD", True), ("OPTIONS", True), ("POST", False), ("DELETE", False)])
 def test_csrf_is_required_for_unsafe_methods_only(method, ok):
-    assert _common.csrf_ok(method, None, "v") is ok
-    assert _common.csrf_ok(method, "v", "v") is True
+    assert _adapters.csrf_ok(method, None, "v") is ok
+    assert _adapters.csrf_ok(method, "v", "v") is True
 
 
 @pytest.mark.parametrize("names", [(), ("",), ("admin", None)])
 def test_role_names_must_be_non_empty_strings(names):
     with pytest.raises(ValueError, match="role names"):
-        _common.role_names(names, "require_roles()")
+        _adapters.role_names(names, "require_roles()")
 
 
 def test_challenge_without_error_has_no_error_code():
-    assert _common.challenge("api") == 'Bearer realm="api"'
+    assert _adapters.challenge("api") == 'Bearer realm="api"'
 
 
 def test_challenge_quotes_only_safe_characters():
     error = VerificationError('bad "quote" \\ and\r\nnewline é')
 
-    value = _common.challenge('r"e', error)
+    value = _adapters.challenge('r"e', error)
 
     assert value == 'Bearer realm="re", error="invalid_token", error_description="bad quote  andnewline "'
-
-
-def test_settings_need_issuer_audience_and_keys():
-    for values, missing in [
-        ({"AUDIENCE": "a", "JWKS_URL": "https://x"}, "ISSUER"),
-        ({"ISSUER": "i", "JWKS_URL": "https://x"}, "AUDIENCE"),
-        ({"ISSUER": "i", "AUDIENCE": "a"}, "JWKS_URL"),
-        ({"ISSUER": "i", "AUDIENCE": "a", "JWKS_URL": "https://x", "INTROSPECTION_URL": "https://y"}, "INTROSPECTION_SECRET"),
-    ]:
-        with pytest.raises(_common.ConfigError, match=missing):
-            _common.parse_settings(values, "VERIFIER_CLIENT")
-
-
-def test_settings_keep_the_secret_out_of_repr():
-    conf = _common.parse_settings(
-        {"ISSUER": "i", "AUDIENCE": "a", "JWKS_URL": "https://x", "INTROSPECTION_URL": "https://y",
-         "INTROSPECTION_SECRET": "s3cret-value"},
-        "VERIFIER_CLIENT",
-    )
-
-    assert "s3cret-value" not in repr(conf)
