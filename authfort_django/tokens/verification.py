@@ -15,37 +15,44 @@ from authfort_django.conf import SUPPORTED_ALGORITHMS, authfort_settings
 from authfort_django.keys.store import key_store
 from authfort_django.models import Session, User
 from authfort_django.sessions.lifecycle import session_is_live
-from verifier_client import Claims, TokenVerifier
+from verifier_client import Claims, StaticKeySet, TokenVerifier
 
 
 class _ServerVerifier:
-    """A TokenVerifier over the key store's published keys, rebuilt when they change.
+    """One TokenVerifier over one StaticKeySet holding the key store's published keys.
 
     Keys come from the in-process key store (no HTTP, no query when warm), so the
-    server applies exactly the rules consumers apply with verifier_client.
+    server applies exactly the rules consumers apply with verifier_client. When the
+    published set changes (its ETag), the key set is updated in place: a removed key
+    is distrusted at once, unchanged keys keep their cached verifications. The
+    verifier itself is rebuilt only when ISSUER, AUDIENCE or LEEWAY change.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._built_for: tuple[str, str, str | None] | None = None
+        self._keys: StaticKeySet | None = None
+        self._keys_etag: str | None = None
         self._verifier: TokenVerifier | None = None
+        self._rules: tuple[str, str | None, int] | None = None
 
     def get(self) -> TokenVerifier:
         jwks = key_store.jwks()
-        signature = (jwks.etag, authfort_settings.ISSUER, authfort_settings.AUDIENCE)
+        rules = (authfort_settings.ISSUER, authfort_settings.AUDIENCE, min(int(authfort_settings.LEEWAY), 60))
         verifier = self._verifier
-        if verifier is not None and self._built_for == signature:
+        if verifier is not None and self._keys_etag == jwks.etag and self._rules == rules:
             return verifier
         with self._lock:
-            if self._verifier is None or self._built_for != signature:
+            if self._keys is None:
+                self._keys = StaticKeySet({"keys": list(jwks.keys)}, algorithms=SUPPORTED_ALGORITHMS)
+            elif self._keys_etag != jwks.etag:
+                self._keys.update({"keys": list(jwks.keys)})
+            self._keys_etag = jwks.etag
+            if self._verifier is None or self._rules != rules:
+                issuer, audience, leeway = rules
                 self._verifier = TokenVerifier(
-                    keys={"keys": list(jwks.keys)},
-                    issuer=authfort_settings.ISSUER,
-                    audience=authfort_settings.AUDIENCE,
-                    algorithms=SUPPORTED_ALGORITHMS,
-                    leeway=min(int(authfort_settings.LEEWAY), 60),
+                    keys=self._keys, issuer=issuer, audience=audience, algorithms=SUPPORTED_ALGORITHMS, leeway=leeway
                 )
-                self._built_for = signature
+                self._rules = rules
             return self._verifier
 
 

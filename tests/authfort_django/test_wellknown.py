@@ -175,3 +175,15 @@ def test_a_login_without_a_signing_key_is_503_with_a_code_not_a_500(client):
 
     assert not Session.objects.exists()  # nothing half done: no session without its tokens
     assert not AuthEvent.objects.filter(type=AuthEvent.Type.LOGIN_SUCCEEDED).exists()
+
+
+@pytest.mark.no_signing_key
+def test_a_token_presented_to_a_server_without_keys_is_a_401_not_a_500(client):
+    from authfort_django.keys.crypto import generate_private_key
+    from tests.helpers.tokens import mint
+
+    token = mint(generate_private_key("RS256"), kid="no-such-key", alg="RS256")
+    response = client.get("/auth/me", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 401
+    assert response.json()["code"] in {"unknown_key", "invalid_token"}
