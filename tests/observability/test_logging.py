@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import sys
+import time
 
 import pytest
 from django.conf import settings
@@ -142,12 +143,26 @@ def test_a_json_line_has_time_level_logger_event_and_the_context_ids():
     assert line["time"].endswith("+00:00")
 
 
-def test_the_time_is_iso_8601_utc_with_milliseconds():
+@pytest.fixture
+def machine_time_zone_five_hours_west(monkeypatch):
+    """A local zone other than UTC (POSIX TZ syntax, so no tz database is needed)."""
+    monkeypatch.setenv("TZ", "EST+05")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_time_is_iso_8601_utc_with_milliseconds(machine_time_zone_five_hours_west):
     record = logging.makeLogRecord({"name": "authfort.test", "msg": "tick", "created": 1767225601.25, "msecs": 250.0})
 
     line = json.loads(JsonFormatter().format(record))
 
     assert line["time"] == "2026-01-01T00:00:01.250+00:00"
+
+
+def test_non_ascii_text_is_written_as_is():
+    assert '"event": "welcome José"' in JsonFormatter().format(_record("welcome José"))
 
 
 def test_a_line_without_a_named_event_has_its_message_as_the_event_and_no_message_field():
