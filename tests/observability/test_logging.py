@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import logging
@@ -181,6 +182,28 @@ def test_ids_not_known_are_left_out_rather_than_written_as_null():
     assert not {"request_id", "user_id", "session_id"} & set(line)
 
 
+def test_a_known_id_is_written_as_a_string():
+    line = json.loads(JsonFormatter().format(_record("numeric ids", user_id=42)))
+
+    assert line["user_id"] == "42"
+
+
+def test_an_extra_cannot_pass_itself_off_as_a_field_of_the_line():
+    record = _record("hello", level="DEBUG", logger="someone.else", time="yesterday", exception="none")
+
+    line = json.loads(JsonFormatter().format(record))
+
+    assert (line["level"], line["logger"]) == ("INFO", "authfort.test")
+    assert line["time"] != "yesterday"
+    assert "exception" not in line
+
+
+def test_library_options_pass_through():
+    line = json.loads(JsonFormatter(static_fields={"service": "authfort"}).format(_record("hello")))
+
+    assert line["service"] == "authfort"
+
+
 def test_extras_keep_their_json_types():
     line = json.loads(JsonFormatter().format(_record("tried", attempts=3, locked=False, ratio=0.5, note="x")))
 
@@ -228,6 +251,16 @@ def test_the_reference_settings_log_json_unless_debug():
     assert logging_config(json_lines=True)["handlers"]["console"]["formatter"] == "json"
     assert logging_config(json_lines=False)["handlers"]["console"]["formatter"] == "console"
     assert settings.LOGGING["handlers"]["console"]["filters"] == ["context", "redact_secrets"]
+
+
+def test_the_deprecated_module_still_exports_the_same_names():
+    sys.modules.pop("authfort_django.logging_json", None)  # so the import runs, and warns, again
+    with pytest.warns(DeprecationWarning, match="observability.logging"):
+        old = importlib.import_module("authfort_django.logging_json")
+
+    assert (old.JsonFormatter, old.ConsoleFormatter, old.ContextFilter, old.RedactSecretsFilter, old.logging_config) == (
+        JsonFormatter, ConsoleFormatter, ContextFilter, RedactSecretsFilter, logging_config,
+    )
 
 
 # Request ids
