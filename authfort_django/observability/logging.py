@@ -4,7 +4,8 @@ both scrubbed of secrets.
     LOGGING = logging_config(level="INFO", json_lines=True)
 
 Every line carries `time`, `level`, `logger`, `event`, and `request_id`, `user_id`,
-`session_id` when known (see log_context). `RedactSecretsFilter` sits on the
+`session_id` when known (see log_context), then any `extra=` fields and the
+`exception`; python-json-logger writes the JSON. `RedactSecretsFilter` sits on the
 handler, so whatever a line's author wrote, what reaches the output has no
 password, access or refresh token, Authorization credential, PEM key or
 configured secret (introspection secrets, key-encryption keys, SECRET_KEY): it
@@ -15,12 +16,14 @@ a `Bearer` credential or a `password=`/`"token": ` pair.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
+import time
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from typing import Any
+
+import pythonjsonlogger.core
+import pythonjsonlogger.json
 
 from authfort_django.observability import context as log_context
 
@@ -33,6 +36,8 @@ _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)
     "taskName",
 }
 CONTEXT_FIELDS = ("request_id", "user_id", "session_id")
+# Values a JSON line carries as they are; anything else is written as redacted text.
+_JSON_SCALARS = (str, int, float, bool, type(None))
 # Names whose value is a secret wherever it appears: as an `extra` key or in `name=value` text.
 _SECRET_NAME = r"[\w-]*(?:password|passwd|secret|token|private_key|authorization|api_key)[\w-]*"
 _SECRET_KEY_RE = re.compile(rf"(?i)^{_SECRET_NAME}$")
@@ -132,38 +137,65 @@ class ContextFilter(logging.Filter):
         return True
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, event, context ids, extras, exception."""
+class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
+    """One JSON object per line: time, level, logger, event, context ids, extras, exception.
 
-    def format(self, record: logging.LogRecord) -> str:
-        message = record.getMessage()
-        line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "event": getattr(record, "event", None) or message,
-        }
-        if line["event"] != message:
-            line["message"] = message
-        for name in CONTEXT_FIELDS:
-            value = getattr(record, name, None)
-            if value is not None:
-                line[name] = str(value)
-        for name, value in vars(record).items():
-            if name not in _STANDARD_ATTRS and name not in line and name not in CONTEXT_FIELDS:
-                if isinstance(value, (bool, int, float, str, type(None))):
-                    line[name] = value
+    python-json-logger does the work; its options rename the standard fields to
+    ours. Expects RedactSecretsFilter on the same handler (logging_config puts it
+    there): that filter has already blanked the record's strings.
+    """
+
+    # ISO 8601 UTC with milliseconds, through logging.Formatter's own time knobs:
+    # a `datefmt` cannot do it, since time.strftime has no milliseconds.
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03d+00:00"
+
+    def __init__(self, **options: Any) -> None:
+        """`options` go to python-json-logger (`static_fields={"service": "auth"}`, say); the
+        field names are fixed, since operators' queries and our tests rely on them."""
+        super().__init__(
+            "%(asctime)s %(levelname)s %(name)s %(message)s",
+            rename_fields={
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+                "message": "event",
+                "exc_info": "exception",
+                "stack_info": "stack",
+            },
+            # An `extra=` key named like one of the line's own fields is dropped rather than
+            # allowed to replace it: a line's level or logger must be the real one.
+            reserved_attrs=[*pythonjsonlogger.core.RESERVED_ATTRS, "time", "level", "logger", "exception", "stack"],
+            json_ensure_ascii=False,
+            **options,
+        )
+
+    def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
+        # What the library's options cannot say, done after it has gathered the fields.
+        super().add_fields(log_data, record, message_dict)
+        # `event` is the message unless the author named the event (audit lines do); then the
+        # message, which holds the details, is kept beside it. A rename maps a field, it has no fallback.
+        if not getattr(record, "event", None):
+            log_data["event"] = record.message
+        elif record.event != record.message:
+            log_data["message"] = record.message
+        exact: list[str] | None = None
+        for name, value in list(log_data.items()):
+            if name in CONTEXT_FIELDS:
+                # ContextFilter sets None for an id not known (yet): leave it out. A known one is
+                # always a string, so a log index never sees one field with two types.
+                if value is None:
+                    del log_data[name]
                 else:
-                    # An object (django.request's `request`) prints its URL, query string included;
-                    # the filter left it as an object for other handlers, so redact its text here.
-                    line[name] = redact(str(value), _known_secrets())
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
-        if record.exc_text:
-            line["exception"] = record.exc_text
-        if record.stack_info:
-            line["stack"] = record.stack_info
-        return json.dumps(line, ensure_ascii=False, default=str)
+                    log_data[name] = str(value)
+            elif name == "exception" or not isinstance(value, _JSON_SCALARS):
+                # Blanked here because the filter never saw this text: the library renders the
+                # traceback afresh from exc_info (not the filter's exc_text), and an object, list or
+                # dict in `extra=` becomes text only now (the filter leaves objects whole for other
+                # handlers). Written as text, not nested JSON, so every string in it is redacted.
+                exact = _known_secrets() if exact is None else exact
+                log_data[name] = redact(value if isinstance(value, str) else str(value), exact)
 
 
 class ConsoleFormatter(logging.Formatter):

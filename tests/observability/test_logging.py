@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import logging
 import sys
+import time
 
 import pytest
 from django.conf import settings
@@ -142,6 +144,100 @@ def test_a_json_line_has_time_level_logger_event_and_the_context_ids():
     assert line["time"].endswith("+00:00")
 
 
+@pytest.fixture
+def machine_time_zone_five_hours_west(monkeypatch):
+    """A local zone other than UTC (POSIX TZ syntax, so no tz database is needed)."""
+    monkeypatch.setenv("TZ", "EST+05")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_time_is_iso_8601_utc_with_milliseconds(machine_time_zone_five_hours_west):
+    record = logging.makeLogRecord({"name": "authfort.test", "msg": "tick", "created": 1767225601.25, "msecs": 250.0})
+
+    line = json.loads(JsonFormatter().format(record))
+
+    assert line["time"] == "2026-01-01T00:00:01.250+00:00"
+
+
+def test_non_ascii_text_is_written_as_is():
+    assert '"event": "welcome José"' in JsonFormatter().format(_record("welcome José"))
+
+
+def test_a_line_without_a_named_event_has_its_message_as_the_event_and_no_message_field():
+    line = json.loads(JsonFormatter().format(_record("cache warmed in %d ms", 12)))
+
+    assert line["event"] == "cache warmed in 12 ms"
+    assert "message" not in line
+
+
+def test_ids_not_known_are_left_out_rather_than_written_as_null():
+    record = _record("outside any request", user_id=None, session_id=None)
+    ContextFilter().filter(record)
+
+    line = json.loads(JsonFormatter().format(record))
+
+    assert not {"request_id", "user_id", "session_id"} & set(line)
+
+
+def test_a_known_id_is_written_as_a_string():
+    line = json.loads(JsonFormatter().format(_record("numeric ids", user_id=42)))
+
+    assert line["user_id"] == "42"
+
+
+def test_an_extra_cannot_pass_itself_off_as_a_field_of_the_line():
+    record = _record("hello", level="DEBUG", logger="someone.else", time="yesterday", exception="none")
+
+    line = json.loads(JsonFormatter().format(record))
+
+    assert (line["level"], line["logger"]) == ("INFO", "authfort.test")
+    assert line["time"] != "yesterday"
+    assert "exception" not in line
+
+
+def test_library_options_pass_through():
+    line = json.loads(JsonFormatter(static_fields={"service": "authfort"}).format(_record("hello")))
+
+    assert line["service"] == "authfort"
+
+
+def test_extras_keep_their_json_types():
+    line = json.loads(JsonFormatter().format(_record("tried", attempts=3, locked=False, ratio=0.5, note="x")))
+
+    assert (line["attempts"], line["locked"], line["ratio"], line["note"]) == (3, False, 0.5, "x")
+
+
+def test_a_secret_inside_a_list_or_dict_extra_is_blanked(json_lines, settings):
+    secret = settings.AUTHFORT["INTROSPECTION_SECRETS"][0]
+
+    logging.getLogger("authfort.test").info(
+        "query", extra={"params": ["ada@example.com", secret], "body": {"password": "hunter2hunter2"}}
+    )
+
+    (text,) = [line for line in json_lines() if '"query"' in line]
+    assert secret not in text
+    assert "hunter2hunter2" not in text
+    assert "ada@example.com" in json.loads(text)["params"]
+
+
+def test_a_secret_in_a_logged_traceback_is_blanked(json_lines, settings):
+    secret = settings.AUTHFORT["INTROSPECTION_SECRETS"][0]
+    jwt_shaped = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+
+    try:
+        raise ValueError(f"bad secret {secret} for {jwt_shaped}")
+    except ValueError:
+        logging.getLogger("authfort.test").exception("introspection failed")
+
+    (text,) = [line for line in json_lines() if "introspection failed" in line]
+    assert secret not in text
+    assert jwt_shaped not in text
+    assert "ValueError: bad secret [redacted]" in json.loads(text)["exception"]
+
+
 def test_the_debug_console_format_is_a_readable_line():
     record = _record("hello %s", "world")
     ContextFilter().filter(record)
@@ -155,6 +251,16 @@ def test_the_reference_settings_log_json_unless_debug():
     assert logging_config(json_lines=True)["handlers"]["console"]["formatter"] == "json"
     assert logging_config(json_lines=False)["handlers"]["console"]["formatter"] == "console"
     assert settings.LOGGING["handlers"]["console"]["filters"] == ["context", "redact_secrets"]
+
+
+def test_the_deprecated_module_still_exports_the_same_names():
+    sys.modules.pop("authfort_django.logging_json", None)  # so the import runs, and warns, again
+    with pytest.warns(DeprecationWarning, match="observability.logging"):
+        old = importlib.import_module("authfort_django.logging_json")
+
+    assert (old.JsonFormatter, old.ConsoleFormatter, old.ContextFilter, old.RedactSecretsFilter, old.logging_config) == (
+        JsonFormatter, ConsoleFormatter, ContextFilter, RedactSecretsFilter, logging_config,
+    )
 
 
 # Request ids
