@@ -17,8 +17,9 @@ refresh_token_reused = Signal()
 # Arguments: sender (the User class), user, by (the acting admin user), request.
 user_banned = Signal()
 
-# Account recovery and verification (recovery.py). The *_requested signals carry the
-# raw single-use token and the link built from FRONTEND_URL: a receiver may deliver
+# Account recovery and verification (accounts/password_reset.py, accounts/email_verification.py).
+# The *_requested signals carry the raw single-use token and the link built from
+# FRONTEND_URL: a receiver may deliver
 # them another way (SMS, a queue); set SEND_ACCOUNT_EMAILS to False to stop the
 # built-in mail. Never log `token` or `link`. They are sent only for an existing,
 # active account, right after the token is saved; a failing receiver is logged and

@@ -126,7 +126,7 @@ def token_response(pair: TokenPair, *, include_refresh_token: bool = True) -> di
     return body
 
 
-# Account recovery and verification (api/recovery_views.py).
+# Account recovery and verification (api/views/recovery.py).
 
 
 class EmailAddressSerializer(serializers.Serializer):

@@ -47,7 +47,7 @@ def published_keys(now: datetime) -> list[tuple[SigningKey, KeyState]]:
     """The keys published at `now` (pending, active, retired) with their states, latest activates_at first.
 
     The first ACTIVE one is the key that signs. The store caches this list and
-    key_rotation decides from it, so the key rotation retires is the key that signs.
+    keys/rotation.py decides from it, so the key rotation retires is the key that signs.
     """
     rows = (
         SigningKey.objects.filter(revoked_at__isnull=True)

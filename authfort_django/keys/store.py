@@ -113,7 +113,7 @@ class KeyStore:
         self._private_keys: dict[str, PrivateKey] = {}
 
     def now(self) -> datetime:
-        """The store's clock as an aware UTC datetime (pass it as `now=` to key_rotation)."""
+        """The store's clock as an aware UTC datetime (pass it as `now=` to keys/rotation.py)."""
         return datetime.fromtimestamp(self._clock(), tz=timezone.utc)
 
     def signing_key(self) -> ActiveKey:

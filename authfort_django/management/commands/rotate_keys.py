@@ -1,6 +1,6 @@
 """`manage.py rotate_keys`: the signing-key lifecycle from cron or by hand.
 
-A thin layer over authfort_django.key_rotation; the rules live there.
+A thin layer over authfort_django.keys.rotation; the rules live there.
 """
 
 from __future__ import annotations
