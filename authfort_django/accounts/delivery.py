@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.dispatch import Signal
 
+from authfort_django import audit
 from authfort_django.accounts import mailed_tokens, mails
 from authfort_django.accounts.mailed_tokens import Purpose
 from authfort_django.conf import authfort_settings
@@ -23,6 +25,29 @@ logger = logging.getLogger("authfort.recovery")
 
 def active_user(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+
+
+def mail_token(
+    *,
+    kind: mails.MailKind,
+    purpose: str,
+    requested: str,
+    signal: Signal,
+    user: User | None,
+    email: str,
+    context: RequestContext,
+) -> None:
+    """A new `purpose` token mailed to `user`, or, when there is no such user, the same
+    work without the write and the delivery. Either way one `requested` audit event,
+    in one commit, tells what happened (`account` active or none)."""
+    if user is None:
+        same_work_as_a_mail(kind, email)
+        audit.record(requested, context=context, account="none")
+        return
+    with transaction.atomic():
+        issued = mailed_tokens.issue(user, purpose, ttl=getattr(authfort_settings, kind.ttl_setting))
+        audit.record(requested, user=user, context=context, account="active")
+    deliver(signal, kind, user, issued.raw, context)
 
 
 def deliver(signal: Signal, kind: mails.MailKind, user: User, raw_token: str, context: RequestContext) -> None:

@@ -7,9 +7,8 @@ from django.utils import timezone
 
 from authfort_django import audit
 from authfort_django.accounts import errors, mailed_tokens, mails
-from authfort_django.accounts.delivery import active_user, deliver, same_work_as_a_mail
+from authfort_django.accounts.delivery import active_user, mail_token
 from authfort_django.accounts.mailed_tokens import Purpose, TokenRejected
-from authfort_django.conf import authfort_settings
 from authfort_django.models import AuthEvent, User
 from authfort_django.request_context import NO_REQUEST, RequestContext
 from authfort_django.signals import email_verification_requested, email_verified
@@ -39,14 +38,15 @@ def request_email_verification(
         target = active_user(email or "")
         if target is not None and target.email_verified_at is not None:
             target = None
-    if target is None:
-        same_work_as_a_mail(mails.VERIFY_EMAIL, email or "")
-        audit.record(AuthEvent.Type.EMAIL_VERIFICATION_REQUESTED, context=context, account="none")
-        return
-    with transaction.atomic():
-        issued = mailed_tokens.issue(target, Purpose.VERIFY_EMAIL, ttl=authfort_settings.EMAIL_VERIFICATION_TTL)
-        audit.record(AuthEvent.Type.EMAIL_VERIFICATION_REQUESTED, user=target, context=context, account="active")
-    deliver(email_verification_requested, mails.VERIFY_EMAIL, target, issued.raw, context)
+    mail_token(
+        kind=mails.VERIFY_EMAIL,
+        purpose=Purpose.VERIFY_EMAIL,
+        requested=AuthEvent.Type.EMAIL_VERIFICATION_REQUESTED,
+        signal=email_verification_requested,
+        user=target,
+        email=email or "",
+        context=context,
+    )
 
 
 def verify_email(*, token: object, context: RequestContext = NO_REQUEST) -> User:

@@ -8,10 +8,9 @@ from django.utils import timezone
 
 from authfort_django import audit
 from authfort_django.accounts import errors, mailed_tokens, mails
-from authfort_django.accounts.delivery import active_user, deliver, same_work_as_a_mail
+from authfort_django.accounts.delivery import active_user, mail_token
 from authfort_django.accounts.mailed_tokens import Purpose, TokenRejected
 from authfort_django.accounts.passwords import replace_password
-from authfort_django.conf import authfort_settings
 from authfort_django.models import AuthEvent, User
 from authfort_django.request_context import NO_REQUEST, RequestContext
 from authfort_django.signals import password_reset_completed, password_reset_requested
@@ -27,16 +26,15 @@ _RESET_ERRORS = {
 def request_password_reset(*, email: str, context: RequestContext = NO_REQUEST) -> None:
     """Mail a reset link if an active account uses `email`; otherwise do nothing visible."""
     mails.frontend_url()  # refuse before the lookup: the refusal is the same for everyone
-    user = active_user(email)
-    if user is None:
-        same_work_as_a_mail(mails.PASSWORD_RESET, email)
-        audit.record(AuthEvent.Type.PASSWORD_RESET_REQUESTED, context=context, account="none")
-        return
-    # One transaction (one commit), like the single audit write of the unknown case.
-    with transaction.atomic():
-        issued = mailed_tokens.issue(user, Purpose.PASSWORD_RESET, ttl=authfort_settings.PASSWORD_RESET_TTL)
-        audit.record(AuthEvent.Type.PASSWORD_RESET_REQUESTED, user=user, context=context, account="active")
-    deliver(password_reset_requested, mails.PASSWORD_RESET, user, issued.raw, context)
+    mail_token(
+        kind=mails.PASSWORD_RESET,
+        purpose=Purpose.PASSWORD_RESET,
+        requested=AuthEvent.Type.PASSWORD_RESET_REQUESTED,
+        signal=password_reset_requested,
+        user=active_user(email),
+        email=email,
+        context=context,
+    )
 
 
 def confirm_password_reset(*, token: object, new_password: str, context: RequestContext = NO_REQUEST) -> User:
