@@ -4,12 +4,11 @@ REQUIRE_VERIFIED_EMAIL, over the API with mail in Django's locmem outbox."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from authfort_django.models import AccountToken, AuthEvent, User
+from authfort_django.models import AuthEvent, User
 from authfort_django.signals import email_verification_requested, email_verified
 from authfort_django.tokens.verification import verify_access_token
 from tests.authfort_django.helpers import bearer, login
@@ -19,7 +18,7 @@ from tests.authfort_django.mail_helpers import (
     the_mail_to,
     token_in,
 )
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, AccountTokenFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -180,11 +179,10 @@ def test_require_verified_email_ends_an_unverified_accounts_session_at_refresh(a
     assert not user.auth_sessions.filter(revoked_at__isnull=True).exists()
 
 
-def test_an_expired_token_is_refused(api_client, mailoutbox, user):
-    token = _verification_token(api_client, mailoutbox, user)
-    AccountToken.objects.filter(user=user).update(expires_at=timezone.now() - timedelta(seconds=1))
+def test_an_expired_token_is_refused(api_client, user):
+    token = AccountTokenFactory(user=user, purpose="verify_email", expired=True)
 
-    response = _verify(api_client, token)
+    response = _verify(api_client, token.raw)
 
     assert response.status_code == 400
     assert response.json()["code"] == "verification_token_expired"

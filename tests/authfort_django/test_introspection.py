@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from authfort_django.keys import rotation
 from authfort_django.keys.store import key_store
-from authfort_django.models import Session
 from authfort_django.sessions import lifecycle
 from tests.authfort_django.helpers import INTROSPECTION_SECRET, mint
-from tests.factories import UserFactory
+from tests.factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -161,11 +160,11 @@ def test_a_revoked_session_makes_it_inactive(api_client, live):
     assert _ask(api_client, token).json() == INACTIVE
 
 
-def test_an_expired_session_makes_it_inactive(api_client, live):
-    _, session, token = live
-    Session.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+@pytest.mark.parametrize("state", ["expired", "idle"])
+def test_an_expired_or_idle_session_makes_it_inactive(api_client, user, state):
+    session = SessionFactory(user=user, **{state: True})
 
-    assert _ask(api_client, token).json() == INACTIVE
+    assert _ask(api_client, mint(user, session)).json() == INACTIVE
 
 
 def test_an_expired_token_is_inactive(api_client, live):

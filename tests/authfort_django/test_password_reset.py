@@ -4,10 +4,8 @@ locmem outbox: no enumeration, single-use tokens, every session and token ended 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from authfort_django.models import AccountToken, AuthEvent
 from authfort_django.signals import password_reset_completed, password_reset_requested
@@ -18,7 +16,7 @@ from tests.authfort_django.mail_helpers import (
     the_mail_to,
     token_in,
 )
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, AccountTokenFactory, UserFactory
 from tests.helpers.service_process import free_port
 
 pytestmark = pytest.mark.django_db
@@ -107,11 +105,10 @@ def test_an_address_without_an_active_account_gets_the_identical_202_and_no_mail
     assert not AccountToken.objects.filter(user__email=target).exists()
 
 
-def test_an_expired_token_is_refused_with_its_own_code(api_client, mailoutbox, user):
-    token = _reset_token(api_client, mailoutbox, user)
-    AccountToken.objects.filter(user=user).update(expires_at=timezone.now() - timedelta(seconds=1))
+def test_an_expired_token_is_refused_with_its_own_code(api_client, user):
+    token = AccountTokenFactory(user=user, expired=True)
 
-    response = _confirm(api_client, token)
+    response = _confirm(api_client, token.raw)
 
     assert response.status_code == 400
     assert response.json()["code"] == "reset_token_expired"

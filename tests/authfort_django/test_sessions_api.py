@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.utils import timezone
 
-from authfort_django.models import AuthEvent, Session
+from authfort_django.models import AuthEvent
 from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer
-from tests.factories import UserFactory
+from tests.factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,14 +50,14 @@ def test_sessions_lists_the_callers_live_sessions_and_flags_the_current_one(api_
     assert current["ip_address"] == "127.0.0.1"
 
 
-def test_expired_sessions_are_not_listed(api_client, user, password):
+@pytest.mark.parametrize("state", ["expired", "idle"])
+def test_expired_and_idle_sessions_are_not_listed(api_client, user, password, state):
     mine = _login(api_client, user, password)
-    stale = _login(api_client, user, password)
-    Session.objects.filter(pk=_sid(api_client, stale["access_token"])).update(expires_at=timezone.now())
+    SessionFactory(user=user, **{state: True})
 
     listed = api_client.get("/auth/sessions", **bearer(mine["access_token"])).json()
 
-    assert len(listed) == 1
+    assert [s["id"] for s in listed] == [_sid(api_client, mine["access_token"])]
 
 
 def test_deleting_one_of_my_sessions_ends_it(api_client, user, password):
