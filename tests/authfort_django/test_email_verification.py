@@ -11,7 +11,7 @@ from django.utils import timezone
 from authfort_django.models import AuthEvent, User
 from authfort_django.signals import email_verification_requested, email_verified
 from authfort_django.tokens.verification import verify_access_token
-from tests.authfort_django.helpers import bearer, login
+from tests.authfort_django.helpers import BEARER_CHALLENGE, bearer, login, status_and_code
 from tests.authfort_django.mail_helpers import (
     FRONTEND_URL,
     links_in,
@@ -119,7 +119,8 @@ def test_a_request_without_a_token_needs_an_address(api_client):
 def test_a_request_with_a_bad_access_token_is_a_401(api_client, mailoutbox):
     response = _request(api_client, "not.a.token", email="someone@example.com")
 
-    assert response.status_code == 401
+    assert status_and_code(response) == (401, "malformed_token")
+    assert response["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
     assert mailoutbox == []
 
 
@@ -141,7 +142,8 @@ def test_require_verified_email_refuses_login_only_after_the_right_password(api_
 def test_require_verified_email_lets_a_verified_account_in(api_client, mailoutbox, user, password, authfort):
     token = _verification_token(api_client, mailoutbox, user, password)
     authfort(REQUIRE_VERIFIED_EMAIL=True)
-    assert api_client.post("/auth/login", {"email": user.email, "password": password}, format="json").status_code == 403
+    refused = api_client.post("/auth/login", {"email": user.email, "password": password}, format="json")
+    assert status_and_code(refused) == (403, "email_not_verified")
 
     _verify(api_client, token)
 

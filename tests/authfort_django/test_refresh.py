@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from authfort_django.api.views import sessions as views
 from authfort_django.models import AuthEvent, RefreshToken, Session
 from authfort_django.signals import refresh_token_reused
-from tests.authfort_django.helpers import bearer, introspect, login, mint, refresh, status_and_code
+from tests.authfort_django.helpers import BEARER_CHALLENGE, bearer, introspect, login, mint, refresh, status_and_code
 from tests.factories import UserFactory, session_with_refresh_token
 
 pytestmark = pytest.mark.django_db
@@ -135,8 +135,8 @@ def test_a_refresh_token_sent_as_bearer_is_rejected(api_client, user, password):
 
     response = api_client.get("/auth/me", **bearer(refresh_token))
 
-    assert response.status_code == 401
-    assert 'error="invalid_token"' in response["WWW-Authenticate"]
+    assert status_and_code(response) == (401, "malformed_token")
+    assert response["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
 
 
 def test_an_expired_session_answers_expired(api_client, user):
