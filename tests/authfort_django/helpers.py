@@ -37,6 +37,19 @@ def bearer(token: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
+# What the Bearer authentication challenges with (api/authentication.py): every 401 it
+# answers starts with the realm; a refused token adds error="invalid_token" and its reason.
+BEARER_REALM = 'Bearer realm="authfort"'
+BEARER_CHALLENGE = f'{BEARER_REALM}, error="invalid_token"'
+
+
+def status_and_code(response: Any) -> tuple[int, str | None]:
+    """(status, the `code` of the error body), None for a success: a refusal asserted whole."""
+    if response.status_code < 400:
+        return response.status_code, None
+    return response.status_code, response.json()["code"]
+
+
 INTROSPECTION_SECRET = "test-introspection-secret-0123456789"  # tests/settings.py
 
 

@@ -9,7 +9,14 @@ import pytest
 from authfort_django.models import AuthEvent
 from authfort_django.sessions import lifecycle
 from authfort_django.signals import user_banned
-from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, mint
+from tests.authfort_django.helpers import (
+    BEARER_CHALLENGE,
+    BEARER_REALM,
+    INTROSPECTION_SECRET,
+    bearer,
+    mint,
+    status_and_code,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +85,10 @@ def test_a_banned_user_cannot_use_the_api_even_with_a_fresh_looking_token(api_cl
     api_client.post(f"/auth/users/{user.pk}/ban", **bearer(admin_token))
     user.refresh_from_db()
 
-    assert api_client.get("/auth/me", **bearer(mint(user))).status_code == 401
+    response = api_client.get("/auth/me", **bearer(mint(user)))
+
+    assert status_and_code(response) == (401, "token_revoked")
+    assert response["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
 
 
 def test_unban_lets_the_user_log_in_again_but_old_sessions_stay_ended(api_client, admin, user, password):
@@ -90,7 +100,8 @@ def test_unban_lets_the_user_log_in_again_but_old_sessions_stay_ended(api_client
 
     assert response.status_code == 204
     assert _login(api_client, user, password).status_code == 200
-    assert api_client.post("/auth/refresh", {"refresh_token": before["refresh_token"]}, format="json").status_code == 401
+    refreshed = api_client.post("/auth/refresh", {"refresh_token": before["refresh_token"]}, format="json")
+    assert status_and_code(refreshed) == (401, "refresh_token_revoked")
     assert AuthEvent.objects.filter(type=AuthEvent.Type.UNBANNED, user=user).count() == 1
 
 
@@ -120,8 +131,7 @@ def test_an_admin_role_holder_cannot_ban_or_unban_staff(api_client, admin):
     banned = api_client.post(f"/auth/users/{staff.pk}/ban", **bearer(admin_token))
     unbanned = api_client.post(f"/auth/users/{staff.pk}/unban", **bearer(admin_token))
 
-    assert (banned.status_code, unbanned.status_code) == (403, 403)
-    assert banned.json()["code"] == "staff_required"
+    assert status_and_code(banned) == status_and_code(unbanned) == (403, "staff_required")
     staff.refresh_from_db()
     assert staff.is_active
 
@@ -142,7 +152,7 @@ def test_non_admins_get_403(api_client, user):
 
     for action in ("ban", "unban"):
         response = api_client.post(f"/auth/users/{user.pk}/{action}", **bearer(token))
-        assert response.status_code == 403
+        assert status_and_code(response) == (403, "admin_required")
     user.refresh_from_db()
     assert user.is_active
 
@@ -158,4 +168,9 @@ def test_unknown_users_are_404(api_client, admin, user_id):
 
 
 def test_anonymous_callers_get_401(api_client, user):
-    assert api_client.post(f"/auth/users/{user.pk}/ban").status_code == 401
+    response = api_client.post(f"/auth/users/{user.pk}/ban")
+
+    assert status_and_code(response) == (401, "not_authenticated")
+    assert response["WWW-Authenticate"].startswith(BEARER_REALM)
+    user.refresh_from_db()
+    assert user.is_active

@@ -9,7 +9,13 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from authfort_django.models import Session
-from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer
+from tests.authfort_django.helpers import (
+    BEARER_CHALLENGE,
+    BEARER_REALM,
+    INTROSPECTION_SECRET,
+    bearer,
+    status_and_code,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +115,7 @@ def test_cookie_refresh_with_a_wrong_csrf_header_is_403(api_client, user, passwo
 
     response = api_client.post("/auth/refresh", HTTP_X_CSRF_TOKEN="guessed")
 
-    assert response.status_code == 403
+    assert status_and_code(response) == (403, "csrf_failed")
 
 
 @pytest.mark.usefixtures("cookies_on")
@@ -149,7 +155,7 @@ def test_cookie_authenticated_writes_need_the_csrf_header(api_client, user, pass
     access = _login(api_client, user, password).json()["access_token"]
 
     refused = api_client.post("/auth/logout-all")
-    assert refused.status_code == 403
+    assert status_and_code(refused) == (403, "csrf_failed")
     assert _active(access)
     assert api_client.post("/auth/logout-all", **_csrf(api_client)).status_code == 204
     assert not _active(access)
@@ -172,14 +178,16 @@ def test_an_authorization_header_wins_over_cookies(api_client, user, password):
 
     # A Bearer request is not cookie-authenticated: no CSRF header needed, and a bad
     # Bearer token is a 401 even though a good cookie is present.
-    assert api_client.get("/auth/me", **bearer("garbage")).status_code == 401
+    response = api_client.get("/auth/me", **bearer("garbage"))
+    assert status_and_code(response) == (401, "malformed_token")
+    assert response["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
 
 
 @pytest.mark.usefixtures("cookies_on")
 def test_logout_by_cookie_needs_csrf_then_clears_all_three(api_client, user, password):
     access = _login(api_client, user, password).json()["access_token"]
 
-    assert api_client.post("/auth/logout").status_code == 403
+    assert status_and_code(api_client.post("/auth/logout")) == (403, "csrf_failed")
     response = api_client.post("/auth/logout", **_csrf(api_client))
 
     assert response.status_code == 204
@@ -209,6 +217,8 @@ def test_without_cookie_mode_no_cookies_are_set_or_read(api_client, user, passwo
     assert not set(response.cookies) & {"access_token", "refresh_token", "authfort_csrf"}
 
     api_client.cookies["access_token"] = response.json()["access_token"]
-    assert api_client.get("/auth/me").status_code == 401
+    ignored = api_client.get("/auth/me")
+    assert status_and_code(ignored) == (401, "not_authenticated")
+    assert ignored["WWW-Authenticate"].startswith(BEARER_REALM)
     api_client.cookies["refresh_token"] = response.json()["refresh_token"]
     assert api_client.post("/auth/refresh").json()["code"] == "refresh_token_missing"

@@ -4,22 +4,21 @@ REQUIRE_VERIFIED_EMAIL, over the API with mail in Django's locmem outbox."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from authfort_django.models import AccountToken, AuthEvent, User
+from authfort_django.models import AuthEvent, User
 from authfort_django.signals import email_verification_requested, email_verified
 from authfort_django.tokens.verification import verify_access_token
-from tests.authfort_django.helpers import bearer, login
+from tests.authfort_django.helpers import BEARER_CHALLENGE, bearer, login, status_and_code
 from tests.authfort_django.mail_helpers import (
     FRONTEND_URL,
     links_in,
     the_mail_to,
     token_in,
 )
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, AccountTokenFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +119,8 @@ def test_a_request_without_a_token_needs_an_address(api_client):
 def test_a_request_with_a_bad_access_token_is_a_401(api_client, mailoutbox):
     response = _request(api_client, "not.a.token", email="someone@example.com")
 
-    assert response.status_code == 401
+    assert status_and_code(response) == (401, "malformed_token")
+    assert response["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
     assert mailoutbox == []
 
 
@@ -142,7 +142,8 @@ def test_require_verified_email_refuses_login_only_after_the_right_password(api_
 def test_require_verified_email_lets_a_verified_account_in(api_client, mailoutbox, user, password, authfort):
     token = _verification_token(api_client, mailoutbox, user, password)
     authfort(REQUIRE_VERIFIED_EMAIL=True)
-    assert api_client.post("/auth/login", {"email": user.email, "password": password}, format="json").status_code == 403
+    refused = api_client.post("/auth/login", {"email": user.email, "password": password}, format="json")
+    assert status_and_code(refused) == (403, "email_not_verified")
 
     _verify(api_client, token)
 
@@ -180,11 +181,10 @@ def test_require_verified_email_ends_an_unverified_accounts_session_at_refresh(a
     assert not user.auth_sessions.filter(revoked_at__isnull=True).exists()
 
 
-def test_an_expired_token_is_refused(api_client, mailoutbox, user):
-    token = _verification_token(api_client, mailoutbox, user)
-    AccountToken.objects.filter(user=user).update(expires_at=timezone.now() - timedelta(seconds=1))
+def test_an_expired_token_is_refused(api_client, user):
+    token = AccountTokenFactory(user=user, purpose="verify_email", expired=True)
 
-    response = _verify(api_client, token)
+    response = _verify(api_client, token.raw)
 
     assert response.status_code == 400
     assert response.json()["code"] == "verification_token_expired"

@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from authfort_django.keys import rotation
 from authfort_django.keys.store import key_store
-from authfort_django.models import Session
 from authfort_django.sessions import lifecycle
-from tests.authfort_django.helpers import INTROSPECTION_SECRET, mint
-from tests.factories import UserFactory
+from tests.authfort_django.helpers import INTROSPECTION_SECRET, mint, status_and_code
+from tests.factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -107,9 +106,8 @@ def test_callers_without_the_secret_get_401(api_client, live, authorization):
 
     response = api_client.post(URL, {"token": token}, format="json", **headers)
 
-    assert response.status_code == 401
-    assert response.json()["code"] == "invalid_client"
-    assert "WWW-Authenticate" in response
+    assert status_and_code(response) == (401, "invalid_client")
+    assert response["WWW-Authenticate"].startswith('Bearer realm="authfort-introspection"')
     assert "active" not in response.json()
 
 
@@ -119,7 +117,7 @@ def test_every_configured_secret_is_accepted_so_they_can_be_rotated(api_client, 
     with override_settings(AUTHFORT={**settings.AUTHFORT, "INTROSPECTION_SECRETS": rotating}):
         assert _ask(api_client, token, secret="old-secret-aaaaaaaaaaaaaaaa").json()["active"] is True
         assert _ask(api_client, token, secret="new-secret-bbbbbbbbbbbbbbbb").json()["active"] is True
-        assert _ask(api_client, token, secret=SECRET).status_code == 401
+        assert status_and_code(_ask(api_client, token, secret=SECRET)) == (401, "invalid_client")
 
 
 @pytest.mark.parametrize("secret", [SECRET, None])
@@ -161,11 +159,11 @@ def test_a_revoked_session_makes_it_inactive(api_client, live):
     assert _ask(api_client, token).json() == INACTIVE
 
 
-def test_an_expired_session_makes_it_inactive(api_client, live):
-    _, session, token = live
-    Session.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+@pytest.mark.parametrize("state", ["expired", "idle"])
+def test_an_expired_or_idle_session_makes_it_inactive(api_client, user, state):
+    session = SessionFactory(user=user, **{state: True})
 
-    assert _ask(api_client, token).json() == INACTIVE
+    assert _ask(api_client, mint(user, session)).json() == INACTIVE
 
 
 def test_an_expired_token_is_inactive(api_client, live):
@@ -217,11 +215,11 @@ def test_wrong_secrets_count_against_the_rate_limit(api_client, live):
     """Guessing the caller secret is throttled like any other attempt."""
     _, _, token = live
     with override_settings(AUTHFORT={**settings.AUTHFORT, "THROTTLE_RATES": {"introspect": "2/min"}}):
-        guesses = [_ask(api_client, token, secret=f"guess-{n}").status_code for n in range(2)]
-        with_the_right_secret = _ask(api_client, token).status_code
+        guesses = [status_and_code(_ask(api_client, token, secret=f"guess-{n}")) for n in range(2)]
+        with_the_right_secret = status_and_code(_ask(api_client, token))
 
-    assert guesses == [401, 401]
-    assert with_the_right_secret == 429
+    assert guesses == [(401, "invalid_client")] * 2
+    assert with_the_right_secret == (429, "throttled")
 
 
 def test_a_warm_introspection_makes_one_database_query(api_client, live, django_assert_num_queries):

@@ -2,6 +2,7 @@ import pytest
 
 from authfort_django.models import AuthEvent
 from tests.authfort_django.hashers import CountingHasher
+from tests.authfort_django.helpers import status_and_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,10 +90,10 @@ def test_login_is_throttled_per_ip_with_retry_after(api_client, settings):
     cache.clear()
     UserFactory(email="ada@example.com")
 
-    statuses = [login(api_client, f"user{n}@example.com").status_code for n in range(3)]
+    answers = [status_and_code(login(api_client, f"user{n}@example.com")) for n in range(3)]
     blocked = login(api_client, "ada@example.com")
 
-    assert statuses == [401, 401, 401]
+    assert answers == [(401, "invalid_credentials")] * 3
     assert blocked.status_code == 429
     assert int(blocked["Retry-After"]) > 0
     assert blocked.json()["code"] == "throttled"
@@ -108,8 +109,8 @@ def test_login_is_throttled_per_account_across_addresses(api_client, settings):
     first = [login(api_client, "ada@example.com", "guess", REMOTE_ADDR=f"10.0.0.{n}") for n in (1, 2)]
     third = login(api_client, "ADA@example.com", REMOTE_ADDR="10.0.0.3")
 
-    assert [r.status_code for r in first] == [401, 401]
-    assert third.status_code == 429
+    assert [status_and_code(r) for r in first] == [(401, "invalid_credentials")] * 2
+    assert status_and_code(third) == (429, "throttled")
 
 
 @pytest.mark.parametrize("num_proxies", [None, 0])
@@ -117,24 +118,25 @@ def test_a_forged_x_forwarded_for_does_not_dodge_the_ip_throttle(api_client, set
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": num_proxies}
     settings.AUTHFORT = {**settings.AUTHFORT, "THROTTLE_RATES": {"login": "2/min", "login_account": None}}
 
-    statuses = [
-        login(api_client, f"user{n}@example.com", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+    answers = [
+        status_and_code(login(api_client, f"user{n}@example.com", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"))
         for n in range(3)
     ]
 
-    assert statuses == [401, 401, 429]
+    assert answers == [(401, "invalid_credentials"), (401, "invalid_credentials"), (429, "throttled")]
 
 
 def test_behind_a_declared_proxy_each_client_address_has_its_own_budget(api_client, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
     settings.AUTHFORT = {**settings.AUTHFORT, "THROTTLE_RATES": {"login": "2/min", "login_account": None}}
 
-    statuses = [
-        login(api_client, f"user{n}@example.com", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+    answers = [
+        status_and_code(login(api_client, f"user{n}@example.com", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"))
         for n in range(3)
     ]
     same_client = login(api_client, "again@example.com", HTTP_X_FORWARDED_FOR="203.0.113.0")
 
-    assert statuses == [401, 401, 401]
-    assert same_client.status_code == 401
-    assert login(api_client, "third@example.com", HTTP_X_FORWARDED_FOR="203.0.113.0").status_code == 429
+    assert answers == [(401, "invalid_credentials")] * 3
+    assert status_and_code(same_client) == (401, "invalid_credentials")
+    third = login(api_client, "third@example.com", HTTP_X_FORWARDED_FOR="203.0.113.0")
+    assert status_and_code(third) == (429, "throttled")

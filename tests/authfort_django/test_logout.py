@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from authfort_django.models import AuthEvent, Session
-from tests.authfort_django.helpers import bearer, is_active, login, mint, refresh_code
+from tests.authfort_django.helpers import (
+    BEARER_CHALLENGE,
+    BEARER_REALM,
+    bearer,
+    is_active,
+    login,
+    mint,
+    refresh_code,
+    status_and_code,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,15 +87,15 @@ def test_logout_with_a_revoked_access_token_is_401(api_client, user, password):
 
     response = api_client.post("/auth/logout", **bearer(mine["access_token"]))
 
-    assert response.status_code == 401
-    assert 'error="invalid_token"' in response["WWW-Authenticate"]
+    assert status_and_code(response) == (401, "token_revoked")
+    assert response["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
 
 
 def test_logout_with_a_token_without_session_is_refused(api_client, user):
     response = api_client.post("/auth/logout", **bearer(mint(user, sid=None)))
 
-    assert response.status_code == 401
-    assert response.json()["code"] == "token_revoked"
+    assert status_and_code(response) == (401, "token_revoked")
+    assert response["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
 
 
 def test_logout_with_a_refresh_token_as_bearer_is_401(api_client, user, password):
@@ -94,7 +103,8 @@ def test_logout_with_a_refresh_token_as_bearer_is_401(api_client, user, password
 
     response = api_client.post("/auth/logout", **bearer(mine["refresh_token"]))
 
-    assert response.status_code == 401
+    assert status_and_code(response) == (401, "malformed_token")
+    assert response["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
     assert is_active(api_client, mine["access_token"])
 
 
@@ -138,5 +148,11 @@ def test_logout_all_leaves_other_users_alone(api_client, user, password):
 def test_logout_all_needs_an_access_token(api_client, user, password):
     mine = login(api_client, user, password)
 
-    assert api_client.post("/auth/logout-all").status_code == 401
-    assert api_client.post("/auth/logout-all", {"refresh_token": mine["refresh_token"]}, format="json").status_code == 401
+    answers = [
+        api_client.post("/auth/logout-all"),
+        api_client.post("/auth/logout-all", {"refresh_token": mine["refresh_token"]}, format="json"),
+    ]
+
+    assert [status_and_code(r) for r in answers] == [(401, "not_authenticated")] * 2
+    assert all(r["WWW-Authenticate"].startswith(BEARER_REALM) for r in answers)
+    assert is_active(api_client, mine["access_token"])

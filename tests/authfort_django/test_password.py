@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from authfort_django.models import AuthEvent, Session
-from tests.authfort_django.helpers import bearer, is_active, login
+from tests.authfort_django.helpers import BEARER_REALM, bearer, is_active, login, status_and_code
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,8 @@ def test_after_a_change_only_the_new_password_logs_in(api_client, user, password
 
     old = api_client.post("/auth/login", {"email": user.email, "password": password}, format="json")
     new = api_client.post("/auth/login", {"email": user.email, "password": NEW_PASSWORD}, format="json")
-    assert (old.status_code, new.status_code) == (401, 200)
+    assert status_and_code(old) == (401, "invalid_credentials")
+    assert new.status_code == 200
 
 
 def test_password_change_is_audited_without_the_password(api_client, user, password, caplog):
@@ -113,7 +114,8 @@ def test_both_fields_are_required(api_client, user, password):
 def test_password_change_needs_an_access_token(api_client, password):
     response = api_client.post("/auth/password", {"old_password": password, "new_password": NEW_PASSWORD}, format="json")
 
-    assert response.status_code == 401
+    assert status_and_code(response) == (401, "not_authenticated")
+    assert response["WWW-Authenticate"].startswith(BEARER_REALM)
 
 
 def test_guessing_the_current_password_is_throttled(api_client, user, password):
@@ -135,5 +137,5 @@ def test_password_change_and_login_guesses_share_one_account_budget(api_client, 
         ]
         change = _change(api_client, mine["access_token"], "guess 3", NEW_PASSWORD)
 
-    assert [r.status_code for r in logins] == [401, 401]
+    assert [status_and_code(r) for r in logins] == [(401, "invalid_credentials")] * 2
     assert change.status_code == 429

@@ -4,21 +4,19 @@ locmem outbox: no enumeration, single-use tokens, every session and token ended 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from authfort_django.models import AccountToken, AuthEvent
 from authfort_django.signals import password_reset_completed, password_reset_requested
-from tests.authfort_django.helpers import bearer, is_active, login, refresh_code
+from tests.authfort_django.helpers import BEARER_CHALLENGE, bearer, is_active, login, refresh_code, status_and_code
 from tests.authfort_django.mail_helpers import (
     FRONTEND_URL,
     links_in,
     the_mail_to,
     token_in,
 )
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, AccountTokenFactory, UserFactory
 from tests.helpers.service_process import free_port
 
 pytestmark = pytest.mark.django_db
@@ -64,10 +62,13 @@ def test_the_full_reset_flow_ends_every_session_and_only_the_new_password_logs_i
     for earlier in (before, elsewhere):
         assert refresh_code(api_client, earlier["refresh_token"]) == "refresh_token_revoked"
         assert not is_active(api_client, earlier["access_token"])
-        assert api_client.get("/auth/me", **bearer(earlier["access_token"])).status_code == 401
+        refused = api_client.get("/auth/me", **bearer(earlier["access_token"]))
+        assert status_and_code(refused) == (401, "token_revoked")
+        assert refused["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
     old = api_client.post("/auth/login", {"email": user.email, "password": password}, format="json")
     new = api_client.post("/auth/login", {"email": user.email, "password": NEW_PASSWORD}, format="json")
-    assert (old.status_code, new.status_code) == (401, 200)
+    assert status_and_code(old) == (401, "invalid_credentials")
+    assert new.status_code == 200
 
 
 def test_a_reset_token_works_once(api_client, mailoutbox, user):
@@ -107,11 +108,10 @@ def test_an_address_without_an_active_account_gets_the_identical_202_and_no_mail
     assert not AccountToken.objects.filter(user__email=target).exists()
 
 
-def test_an_expired_token_is_refused_with_its_own_code(api_client, mailoutbox, user):
-    token = _reset_token(api_client, mailoutbox, user)
-    AccountToken.objects.filter(user=user).update(expires_at=timezone.now() - timedelta(seconds=1))
+def test_an_expired_token_is_refused_with_its_own_code(api_client, user):
+    token = AccountTokenFactory(user=user, expired=True)
 
-    response = _confirm(api_client, token)
+    response = _confirm(api_client, token.raw)
 
     assert response.status_code == 400
     assert response.json()["code"] == "reset_token_expired"

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from authfort_django.models import AccountToken, AuthEvent, RefreshToken, Session
 from authfort_django.sessions import lifecycle, refresh
+from tests.factories import AccountTokenFactory, session_with_refresh_token
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +58,7 @@ def test_purge_keeps_audit_events_of_deleted_sessions(user):
 
 
 def test_a_purged_sessions_refresh_token_is_unknown(api_client, user):
-    expired, raw = _session_with_history(user)
-    Session.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+    _, raw = session_with_refresh_token(user, expired=True)
     _purge()
 
     response = api_client.post("/auth/refresh", {"refresh_token": raw}, format="json")
@@ -77,11 +77,9 @@ def test_a_batch_size_must_be_positive(db):
 
 
 def test_mailed_account_tokens_are_deleted_a_week_after_they_expire(user):
-    from authfort_django.accounts import mailed_tokens
-
     now = timezone.now()
-    stale = mailed_tokens.issue(user, "password_reset", ttl=3600, now=now - timedelta(days=8)).record
-    recent = mailed_tokens.issue(user, "verify_email", ttl=3600, now=now - timedelta(days=2)).record
+    stale = AccountTokenFactory(user=user, expires_at=now - timedelta(days=8))
+    recent = AccountTokenFactory(user=user, purpose="verify_email", expires_at=now - timedelta(days=6))
 
     output = _purge()
 

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from django.urls import path
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from authfort_django.api.views import sessions as views
 from authfort_django.models import AuthEvent, RefreshToken, Session
 from authfort_django.signals import refresh_token_reused
-from tests.authfort_django.helpers import bearer, introspect, login, mint, refresh
-from tests.factories import UserFactory
+from tests.authfort_django.helpers import BEARER_CHALLENGE, bearer, introspect, login, mint, refresh, status_and_code
+from tests.factories import UserFactory, session_with_refresh_token
 
 pytestmark = pytest.mark.django_db
 
@@ -138,28 +135,25 @@ def test_a_refresh_token_sent_as_bearer_is_rejected(api_client, user, password):
 
     response = api_client.get("/auth/me", **bearer(refresh_token))
 
-    assert response.status_code == 401
-    assert 'error="invalid_token"' in response["WWW-Authenticate"]
+    assert status_and_code(response) == (401, "malformed_token")
+    assert response["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
 
 
-def test_an_expired_session_answers_expired(api_client, user, password):
-    refresh_token = login(api_client, user, password)["refresh_token"]
-    Session.objects.filter(user=user).update(expires_at=timezone.now() - timedelta(seconds=1))
+def test_an_expired_session_answers_expired(api_client, user):
+    _, refresh_token = session_with_refresh_token(user, expired=True)
 
-    assert refresh(api_client, refresh_token).json()["code"] == "refresh_token_expired"
-
-
-def test_an_idle_session_answers_expired(api_client, user, password):
-    refresh_token = login(api_client, user, password)["refresh_token"]
-    with override_settings(AUTHFORT={**settings.AUTHFORT, "REFRESH_IDLE_TTL": 60}):
-        Session.objects.filter(user=user).update(last_used_at=timezone.now() - timedelta(seconds=61))
-
-        assert refresh(api_client, refresh_token).json()["code"] == "refresh_token_expired"
+    assert status_and_code(refresh(api_client, refresh_token)) == (401, "refresh_token_expired")
 
 
-def test_a_revoked_session_answers_revoked(api_client, user, password):
-    refresh_token = login(api_client, user, password)["refresh_token"]
-    Session.objects.filter(user=user).update(revoked_at=timezone.now(), revoked_reason="logout")
+def test_an_idle_session_answers_expired(api_client, user, authfort):
+    authfort(REFRESH_IDLE_TTL=60)
+    _, refresh_token = session_with_refresh_token(user, idle=True)  # unused for 61 seconds
+
+    assert status_and_code(refresh(api_client, refresh_token)) == (401, "refresh_token_expired")
+
+
+def test_a_revoked_session_answers_revoked(api_client, user):
+    _, refresh_token = session_with_refresh_token(user, revoked=True)
 
     response = refresh(api_client, refresh_token)
 

@@ -12,7 +12,14 @@ import pytest
 
 from authfort_django.models import AuthEvent, Role
 from authfort_django.sessions import lifecycle
-from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, mint
+from tests.authfort_django.helpers import (
+    BEARER_CHALLENGE,
+    BEARER_REALM,
+    INTROSPECTION_SECRET,
+    bearer,
+    mint,
+    status_and_code,
+)
 from tests.factories import RoleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +98,9 @@ def test_granting_a_role_kills_earlier_tokens_and_refresh_brings_the_new_role(ap
 
     assert response.status_code == 204
     assert _introspect(api_client, access) == {"active": False}
-    assert api_client.get("/auth/me", **bearer(access)).status_code == 401
+    refused = api_client.get("/auth/me", **bearer(access))
+    assert status_and_code(refused) == (401, "token_revoked")
+    assert refused["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
     renewed = _refresh(api_client, refresh)
     assert renewed.status_code == 200
     assert _introspect(api_client, renewed.json()["access_token"])["roles"] == ["editor", "reader"]
@@ -169,8 +178,10 @@ def test_non_admins_get_403_and_change_nothing(api_client, member):
 def test_anonymous_callers_get_401(api_client, member):
     user, _, _ = member
 
-    assert api_client.get("/auth/roles").status_code == 401
-    assert api_client.put(f"/auth/users/{user.pk}/roles/reader").status_code == 401
+    responses = [api_client.get("/auth/roles"), api_client.put(f"/auth/users/{user.pk}/roles/reader")]
+
+    assert [status_and_code(r) for r in responses] == [(401, "not_authenticated")] * 2
+    assert all(r["WWW-Authenticate"].startswith(BEARER_REALM) for r in responses)
 
 
 def test_losing_the_admin_role_ends_admin_access_at_once(api_client):
@@ -181,4 +192,6 @@ def test_losing_the_admin_role_ends_admin_access_at_once(api_client):
 
     api_client.delete(f"/auth/users/{admin.pk}/roles/admin", **bearer(other))
 
-    assert api_client.get("/auth/roles", **bearer(token)).status_code == 401
+    response = api_client.get("/auth/roles", **bearer(token))
+    assert status_and_code(response) == (401, "token_revoked")
+    assert response["WWW-Authenticate"].startswith(BEARER_CHALLENGE)

@@ -8,6 +8,7 @@ from authfort_django.api.serializers import MAX_PASSWORD_LENGTH
 from authfort_django.models import User
 from config import settings as reference_settings
 from tests.authfort_django.hashers import CountingArgon2Hasher
+from tests.authfort_django.helpers import status_and_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,7 @@ def test_a_wrong_password_does_not_upgrade_the_stored_hash(api_client, reference
     legacy = make_password(DEFAULT_PASSWORD, hasher="pbkdf2_sha256")
     User.objects.filter(pk=user.pk).update(password=legacy)
 
-    assert login(api_client, "old@example.com", "not the password").status_code == 401
+    assert status_and_code(login(api_client, "old@example.com", "not the password")) == (401, "invalid_credentials")
 
     user.refresh_from_db()
     assert user.password == legacy
@@ -83,8 +84,8 @@ def test_a_password_of_the_maximum_length_is_kept_whole(api_client, reference_ha
     assert register(api_client, "ada@example.com", password).status_code == 201
 
     assert login(api_client, "ada@example.com", password).status_code == 200
-    assert login(api_client, "ada@example.com", password[:-1] + "X").status_code == 401
-    assert login(api_client, "ada@example.com", password[:72]).status_code == 401
+    assert status_and_code(login(api_client, "ada@example.com", password[:-1] + "X")) == (401, "invalid_credentials")
+    assert status_and_code(login(api_client, "ada@example.com", password[:72])) == (401, "invalid_credentials")
 
 
 @pytest.mark.parametrize("path", ["/auth/register", "/auth/login"])
@@ -126,7 +127,7 @@ def test_registration_runs_djangos_validators(api_client, password):
 def counted_hasher_work(api_client, email, password):
     CountingArgon2Hasher.calls = 0
     response = login(api_client, email, password)
-    assert response.status_code == 401
+    assert status_and_code(response) == (401, "invalid_credentials")
     return CountingArgon2Hasher.calls
 
 

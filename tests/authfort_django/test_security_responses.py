@@ -5,7 +5,7 @@ secret echoed back in an error."""
 import pytest
 
 from authfort_django.models import User
-from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, login
+from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, login, status_and_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,7 +159,13 @@ def test_errors_do_not_echo_the_password(api_client):
         api_client.post("/auth/register", {"email": "not an email", "password": secret[:40]}, format="json"),
     ]
 
-    assert [r.status_code for r in answers] == [400, 401, 400, 400, 400]
+    assert [status_and_code(r) for r in answers] == [
+        (400, "invalid_request"),
+        (401, "invalid_credentials"),
+        (400, "invalid_request"),
+        (400, "invalid_request"),
+        (400, "invalid_request"),
+    ]
     for response in answers:
         text = response.content.decode()
         assert secret[:40] not in text
@@ -174,7 +180,11 @@ def test_errors_do_not_echo_a_refresh_or_introspection_secret(api_client):
         api_client.post("/auth/introspect", {"token": "x"}, format="json", HTTP_AUTHORIZATION=f"Bearer {refresh_like}"),
     ]
 
-    assert [r.status_code for r in answers] == [401, 401, 401]
+    assert [status_and_code(r) for r in answers] == [
+        (401, "refresh_token_invalid"),
+        (401, "refresh_token_invalid"),
+        (401, "invalid_client"),
+    ]
     for response in answers:
         assert "secret-refresh-token-value" not in response.content.decode()
     assert User.objects.count() == 0

@@ -10,7 +10,7 @@ import pytest
 from rest_framework.throttling import SimpleRateThrottle
 
 from authfort_django.conf import THROTTLE_DEFAULTS
-from tests.authfort_django.helpers import refresh
+from tests.authfort_django.helpers import refresh, status_and_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.helpers.clock import FakeClock
 
@@ -65,7 +65,7 @@ def test_thirty_wrong_passwords_from_rotating_forwarded_addresses_hit_the_accoun
     ]
 
     allowed = budget("login_account")
-    assert [r.status_code for r in answers[:allowed]] == [401] * allowed
+    assert [status_and_code(r) for r in answers[:allowed]] == [(401, "invalid_credentials")] * allowed
     for blocked in answers[allowed:]:
         assert_throttled(blocked)
 
@@ -85,7 +85,7 @@ def test_one_address_trying_forty_accounts_is_stopped(api_client, default_rates)
     answers = [login(api_client, f"target{n}@example.com", "Winter2026!") for n in range(40)]
 
     allowed = budget("login")
-    assert [r.status_code for r in answers[:allowed]] == [401] * allowed
+    assert [status_and_code(r) for r in answers[:allowed]] == [(401, "invalid_credentials")] * allowed
     for blocked in answers[allowed:]:
         assert_throttled(blocked)
 
@@ -107,13 +107,13 @@ def test_a_successful_login_does_not_reset_the_address_budget(api_client, settin
     UserFactory(email="mallory@example.com")
 
     first = [
-        login(api_client, "target1@example.com", "guess").status_code,
-        login(api_client, "target2@example.com", "guess").status_code,
+        status_and_code(login(api_client, "target1@example.com", "guess")),
+        status_and_code(login(api_client, "target2@example.com", "guess")),
         # The attacker's own account, logged into successfully, buys no more guesses.
-        login(api_client, "mallory@example.com").status_code,
+        status_and_code(login(api_client, "mallory@example.com")),
     ]
 
-    assert first == [401, 401, 200]
+    assert first == [(401, "invalid_credentials"), (401, "invalid_credentials"), (200, None)]
     assert_throttled(login(api_client, "target3@example.com", "guess"))
 
 
@@ -164,20 +164,20 @@ def test_registering_an_existing_email_spends_the_address_budget_like_any_other(
 def test_refresh_is_throttled_per_address(api_client, settings):
     settings.AUTHFORT = {**settings.AUTHFORT, "THROTTLE_RATES": {"refresh": "2/min"}}
 
-    statuses = [refresh(api_client, f"not-a-token-{n}").status_code for n in range(2)]
+    answers = [status_and_code(refresh(api_client, f"not-a-token-{n}")) for n in range(2)]
 
-    assert statuses == [401, 401]
+    assert answers == [(401, "refresh_token_malformed")] * 2
     assert_throttled(refresh(api_client, "not-a-token-3"))
 
 
 def test_each_address_behind_a_proxy_has_its_own_refresh_budget(api_client, settings, behind_one_proxy):
     settings.AUTHFORT = {**settings.AUTHFORT, "THROTTLE_RATES": {"refresh": "1/min"}}
 
-    statuses = [
-        api_client.post(
+    answers = [
+        status_and_code(api_client.post(
             "/auth/refresh", {"refresh_token": "not-a-token"}, format="json", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
-        ).status_code
+        ))
         for n in range(3)
     ]
 
-    assert statuses == [401, 401, 401]
+    assert answers == [(401, "refresh_token_malformed")] * 3

@@ -5,11 +5,16 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from django.utils import timezone
 
-from authfort_django.models import AuthEvent, Session
-from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer
-from tests.factories import UserFactory
+from authfort_django.models import AuthEvent
+from tests.authfort_django.helpers import (
+    BEARER_CHALLENGE,
+    BEARER_REALM,
+    INTROSPECTION_SECRET,
+    bearer,
+    status_and_code,
+)
+from tests.factories import SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,14 +56,14 @@ def test_sessions_lists_the_callers_live_sessions_and_flags_the_current_one(api_
     assert current["ip_address"] == "127.0.0.1"
 
 
-def test_expired_sessions_are_not_listed(api_client, user, password):
+@pytest.mark.parametrize("state", ["expired", "idle"])
+def test_expired_and_idle_sessions_are_not_listed(api_client, user, password, state):
     mine = _login(api_client, user, password)
-    stale = _login(api_client, user, password)
-    Session.objects.filter(pk=_sid(api_client, stale["access_token"])).update(expires_at=timezone.now())
+    SessionFactory(user=user, **{state: True})
 
     listed = api_client.get("/auth/sessions", **bearer(mine["access_token"])).json()
 
-    assert len(listed) == 1
+    assert [s["id"] for s in listed] == [_sid(api_client, mine["access_token"])]
 
 
 def test_deleting_one_of_my_sessions_ends_it(api_client, user, password):
@@ -83,7 +88,9 @@ def test_deleting_the_current_session_signs_me_out(api_client, user, password):
     response = api_client.delete(f"/auth/sessions/{_sid(api_client, mine['access_token'])}", **bearer(mine["access_token"]))
 
     assert response.status_code == 204
-    assert api_client.get("/auth/me", **bearer(mine["access_token"])).status_code == 401
+    signed_out = api_client.get("/auth/me", **bearer(mine["access_token"]))
+    assert status_and_code(signed_out) == (401, "token_revoked")
+    assert signed_out["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
 
 
 def test_another_users_session_is_404_and_untouched(api_client, user, password):
@@ -111,6 +118,13 @@ def test_unknown_or_malformed_ids_are_404(api_client, user, password, session_id
 def test_sessions_need_an_access_token(api_client, user, password):
     mine = _login(api_client, user, password)
 
-    assert api_client.get("/auth/sessions").status_code == 401
-    assert api_client.get("/auth/sessions", **bearer(mine["refresh_token"])).status_code == 401
-    assert api_client.delete(f"/auth/sessions/{uuid.uuid4()}").status_code == 401
+    anonymous_list = api_client.get("/auth/sessions")
+    with_a_refresh_token = api_client.get("/auth/sessions", **bearer(mine["refresh_token"]))
+    anonymous_delete = api_client.delete(f"/auth/sessions/{_sid(api_client, mine['access_token'])}")
+
+    assert status_and_code(anonymous_list) == (401, "not_authenticated")
+    assert status_and_code(with_a_refresh_token) == (401, "malformed_token")
+    assert status_and_code(anonymous_delete) == (401, "not_authenticated")
+    assert all(r["WWW-Authenticate"].startswith(BEARER_REALM) for r in (anonymous_list, anonymous_delete))
+    assert with_a_refresh_token["WWW-Authenticate"].startswith(BEARER_CHALLENGE)
+    assert _sid(api_client, mine["access_token"])  # the session was not deleted

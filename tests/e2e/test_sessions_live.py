@@ -26,6 +26,13 @@ def _refresh(server, refresh_token: str) -> requests.Response:
     return server.post("/auth/refresh", {"refresh_token": refresh_token})
 
 
+def _refresh_refusal(server, refresh_token: str) -> tuple[int, str]:
+    """(status, code) of a refresh that must be refused."""
+    response = _refresh(server, refresh_token)
+    assert response.status_code != 200, response.text
+    return response.status_code, response.json()["code"]
+
+
 def _make_admin(server, email: str) -> None:
     server.manage(
         "shell", "-c",
@@ -66,6 +73,7 @@ def test_concurrent_refreshes_of_one_token_let_exactly_one_win(auth_server):
     count = 10
     barrier = threading.Barrier(count)
     statuses: list[int] = []
+    codes: list[str] = []
     lock = threading.Lock()
 
     def attempt() -> None:
@@ -74,6 +82,8 @@ def test_concurrent_refreshes_of_one_token_let_exactly_one_win(auth_server):
             response = http.post(f"{auth_server.url}/auth/refresh", json={"refresh_token": refresh_token}, timeout=30)
         with lock:
             statuses.append(response.status_code)
+            if response.status_code != 200:
+                codes.append(response.json()["code"])
 
     threads = [threading.Thread(target=attempt) for _ in range(count)]
     for thread in threads:
@@ -84,6 +94,7 @@ def test_concurrent_refreshes_of_one_token_let_exactly_one_win(auth_server):
     assert len(statuses) == count
     assert statuses.count(200) == 1
     assert sorted(set(statuses)) == [200, 401]
+    assert set(codes) == {"refresh_token_reused"}  # every loser presented a used token
 
 
 def test_logout_over_http(auth_server):
@@ -92,7 +103,7 @@ def test_logout_over_http(auth_server):
     assert auth_server.post("/auth/logout", headers=_bearer(account["access_token"])).status_code == 204
 
     assert _introspect(auth_server, account["access_token"]) == {"active": False}
-    assert _refresh(auth_server, account["refresh_token"]).status_code == 401
+    assert _refresh_refusal(auth_server, account["refresh_token"]) == (401, "refresh_token_revoked")
 
 
 def test_logout_all_over_http(auth_server):
@@ -103,7 +114,7 @@ def test_logout_all_over_http(auth_server):
 
     for pair in (account, other):
         assert _introspect(auth_server, pair["access_token"]) == {"active": False}
-        assert _refresh(auth_server, pair["refresh_token"]).status_code == 401
+        assert _refresh_refusal(auth_server, pair["refresh_token"]) == (401, "refresh_token_revoked")
 
 
 def test_password_change_over_http(auth_server):
@@ -118,7 +129,7 @@ def test_password_change_over_http(auth_server):
 
     assert response.status_code == 200
     assert _introspect(auth_server, account["access_token"]) == {"active": False}
-    assert _refresh(auth_server, account["refresh_token"]).status_code == 401
+    assert _refresh_refusal(auth_server, account["refresh_token"]) == (401, "refresh_token_revoked")
     assert _introspect(auth_server, response.json()["access_token"])["active"] is True
     assert auth_server.login(account["email"], new_password).status_code == 200
     _assert_not_logged(auth_server, account["password"], new_password)
@@ -141,7 +152,7 @@ def test_role_change_and_ban_over_http(auth_server):
     banned = auth_server.post(f"/auth/users/{target['user']['id']}/ban", headers=admin_headers)
     assert banned.status_code == 204
     assert _introspect(auth_server, renewed["access_token"]) == {"active": False}
-    assert _refresh(auth_server, renewed["refresh_token"]).status_code == 401
+    assert _refresh_refusal(auth_server, renewed["refresh_token"]) == (401, "refresh_token_revoked")
     login = auth_server.login(target["email"])
     assert login.status_code == 401
     assert login.json()["code"] == "invalid_credentials"
