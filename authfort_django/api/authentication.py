@@ -91,10 +91,11 @@ class AccessTokenAuthentication(BaseAuthentication):
         return user, claims
 
     def authenticate_header(self, request: Any) -> str:
-        challenge = f'Bearer realm="{self.www_authenticate_realm}", error="invalid_token"'
+        challenge = f'Bearer realm="{self.www_authenticate_realm}"'
         reason = getattr(request, "_authfort_rejection", None)
-        if reason:
-            # RFC 6750 §3: error_description is limited to printable ASCII without '"' and '\\'.
-            safe = "".join(c for c in reason if 0x20 <= ord(c) < 0x7F and c not in '"\\')
-            challenge += f', error_description="{safe}"'
-        return challenge
+        if not reason:
+            # RFC 6750 §3.1: a request without credentials gets no error code, only the realm.
+            return challenge
+        # RFC 6750 §3: error_description is limited to printable ASCII without '"' and '\\'.
+        safe = "".join(c for c in reason if 0x20 <= ord(c) < 0x7F and c not in '"\\')
+        return f'{challenge}, error="invalid_token", error_description="{safe}"'

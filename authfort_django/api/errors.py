@@ -46,6 +46,9 @@ STATUS_BY_ERROR: dict[type[AuthfortError], int] = {
 }
 
 
+DOMAIN_CHALLENGE = 'Bearer realm="authfort"'
+
+
 def status_for(error: AuthfortError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
@@ -83,7 +86,12 @@ _BODY_LIMITS: dict[type[Exception], tuple[int, str, str]] = {
 
 def authfort_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, AuthfortError):
-        return Response({"detail": exc.detail, "code": exc.code}, status=status_for(exc))
+        response = Response({"detail": exc.detail, "code": exc.code}, status=status_for(exc))
+        if response.status_code == status.HTTP_401_UNAUTHORIZED:
+            # RFC 9110 §15.5.2: every 401 names a scheme. Refused passwords and refresh tokens
+            # are not a Bearer token's failure, so the challenge carries no error code.
+            response["WWW-Authenticate"] = DOMAIN_CHALLENGE
+        return response
     if isinstance(exc, NoSigningKey):
         # An operator's mistake, not the caller's: a 503 that says what to run, never a 500.
         response = Response({"detail": "This server cannot issue tokens yet: it has no signing key. "

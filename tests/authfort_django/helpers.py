@@ -37,8 +37,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
-# What the Bearer authentication challenges with (api/authentication.py): every 401 it
-# answers starts with the realm; a refused token adds error="invalid_token" and its reason.
+# What the Bearer authentication challenges with (api/authentication.py): a request
+# without a token gets the realm alone (RFC 6750 §3.1); a refused token adds
+# error="invalid_token" and its reason.
 BEARER_REALM = 'Bearer realm="authfort"'
 BEARER_CHALLENGE = f'{BEARER_REALM}, error="invalid_token"'
 

@@ -11,7 +11,12 @@ from django.utils import timezone
 from authfort_django.models import AuthEvent, User
 from authfort_django.signals import email_verification_requested, email_verified
 from authfort_django.tokens.verification import verify_access_token
-from tests.authfort_django.helpers import BEARER_CHALLENGE, bearer, login, status_and_code
+from tests.authfort_django.helpers import (
+    BEARER_CHALLENGE,
+    bearer,
+    login,
+    status_and_code,
+)
 from tests.authfort_django.mail_helpers import (
     FRONTEND_URL,
     links_in,

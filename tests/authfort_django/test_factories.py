@@ -9,7 +9,11 @@ from django.utils import timezone
 from authfort_django.accounts import mailed_tokens
 from authfort_django.sessions import lifecycle
 from authfort_django.sessions.refresh import rotate_refresh_token
-from tests.factories import AccountTokenFactory, SessionFactory, session_with_refresh_token
+from tests.factories import (
+    AccountTokenFactory,
+    SessionFactory,
+    session_with_refresh_token,
+)
 
 pytestmark = pytest.mark.django_db
 

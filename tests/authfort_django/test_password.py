@@ -8,7 +8,13 @@ from django.conf import settings
 from django.test import override_settings
 
 from authfort_django.models import AuthEvent, Session
-from tests.authfort_django.helpers import BEARER_REALM, bearer, is_active, login, status_and_code
+from tests.authfort_django.helpers import (
+    BEARER_REALM,
+    bearer,
+    is_active,
+    login,
+    status_and_code,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,14 @@ import pytest
 
 from authfort_django.models import AccountToken, AuthEvent
 from authfort_django.signals import password_reset_completed, password_reset_requested
-from tests.authfort_django.helpers import BEARER_CHALLENGE, bearer, is_active, login, refresh_code, status_and_code
+from tests.authfort_django.helpers import (
+    BEARER_CHALLENGE,
+    bearer,
+    is_active,
+    login,
+    refresh_code,
+    status_and_code,
+)
 from tests.authfort_django.mail_helpers import (
     FRONTEND_URL,
     links_in,

@@ -15,7 +15,15 @@ from rest_framework.test import APIClient
 from authfort_django.api.views import sessions as views
 from authfort_django.models import AuthEvent, RefreshToken, Session
 from authfort_django.signals import refresh_token_reused
-from tests.authfort_django.helpers import BEARER_CHALLENGE, bearer, introspect, login, mint, refresh, status_and_code
+from tests.authfort_django.helpers import (
+    BEARER_CHALLENGE,
+    bearer,
+    introspect,
+    login,
+    mint,
+    refresh,
+    status_and_code,
+)
 from tests.factories import UserFactory, session_with_refresh_token
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,12 @@ secret echoed back in an error."""
 import pytest
 
 from authfort_django.models import User
-from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, login, status_and_code
+from tests.authfort_django.helpers import (
+    INTROSPECTION_SECRET,
+    bearer,
+    login,
+    status_and_code,
+)
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +206,30 @@ def test_the_reference_project_accepts_bodies_of_at_most_64_kib(api_client, sett
 
     assert response.status_code == 413
     assert response.json()["code"] == "request_too_large"
+
+
+# RFC 9110 §15.5.2: every 401 carries a challenge; RFC 6750 §3.1: without credentials, no error code.
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "code"),
+    [
+        ("/auth/login", {"email": "nobody@example.com", "password": "wrong password"}, "invalid_credentials"),
+        ("/auth/refresh", {"refresh_token": "x" * 43}, "refresh_token_invalid"),
+        ("/auth/refresh", {}, "refresh_token_missing"),
+        ("/auth/logout", {}, "not_authenticated"),
+    ],
+)
+def test_every_401_names_the_bearer_scheme_without_an_error_code(api_client, path, body, code):
+    response = api_client.post(path, body, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (401, code)
+    assert response["WWW-Authenticate"] == 'Bearer realm="authfort"'
+
+
+def test_a_request_without_a_token_gets_the_realm_only_and_a_bad_token_the_error(api_client):
+    anonymous = api_client.get("/auth/me")
+    refused = api_client.get("/auth/me", HTTP_AUTHORIZATION="Bearer not.a.token")
+
+    assert anonymous["WWW-Authenticate"] == 'Bearer realm="authfort"'
+    assert refused["WWW-Authenticate"].startswith('Bearer realm="authfort", error="invalid_token", error_description="')
