@@ -14,9 +14,12 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import yaml
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver, include, path
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.settings import SPECTACULAR_DEFAULTS, patched_settings
 from drf_spectacular.validation import validate_schema
 from rest_framework.views import APIView
 
@@ -31,6 +34,7 @@ pytestmark = pytest.mark.django_db
 # Not API endpoints: Django's admin, and the schema and docs pages themselves.
 NOT_DESCRIBED = ("admin/", "api/schema", "api/docs")
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+HOOK = "authfort_django.api.schema.add_plain_views"
 
 
 @pytest.fixture
@@ -81,6 +85,21 @@ def _codes(response: dict) -> set[str]:
 def test_the_schema_is_valid_openapi_3(schema):
     validate_schema(schema)
     assert schema["openapi"].startswith("3.")
+
+
+def test_manage_py_spectacular_validates_with_no_warning_and_prints_no_secret(tmp_path, capsys, generator_stats):
+    """The command CI runs: --fail-on-warn turns any guess of drf-spectacular into a failure."""
+    target = tmp_path / "schema.yaml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+
+    written = target.read_text()
+    assert "/auth/login" in yaml.safe_load(written)["paths"]
+    printed = capsys.readouterr()
+    authfort = django_settings.AUTHFORT
+    secrets = [django_settings.SECRET_KEY, *authfort["INTROSPECTION_SECRETS"], *authfort["KEY_ENCRYPTION_KEYS"]]
+    for secret in secrets:
+        assert secret not in written + printed.out + printed.err
 
 
 def undocumented(schema: dict, patterns) -> list[str]:
@@ -287,6 +306,45 @@ def test_domain_error_statuses_come_from_status_by_error(monkeypatch):
 
     assert "email_taken" in _codes(_response(generated, "POST /auth/register", 422))
     assert _response(generated, "POST /auth/register", 409) is None
+
+
+# A project that installs the app: drf-spectacular's defaults plus the hook.
+
+
+class _MountedUnderAPrefix:
+    urlpatterns = [path("idp/", include("authfort_django.urls"))]
+
+
+def test_a_project_gets_the_same_schema_from_drf_spectacular_defaults_and_the_hook(
+    schema, settings, generator_stats
+):
+    # Whatever this project sets, back to drf-spectacular's defaults (SERVE_* only concern
+    # the schema view); and no DEFAULT_SCHEMA_CLASS in REST_FRAMEWORK.
+    defaults = {
+        name: SPECTACULAR_DEFAULTS[name]
+        for name in django_settings.SPECTACULAR_SETTINGS
+        if not name.startswith("SERVE_")
+    }
+    settings.REST_FRAMEWORK = {
+        name: value for name, value in settings.REST_FRAMEWORK.items() if name != "DEFAULT_SCHEMA_CLASS"
+    }
+
+    with patched_settings({**defaults, "POSTPROCESSING_HOOKS": [*SPECTACULAR_DEFAULTS["POSTPROCESSING_HOOKS"], HOOK]}):
+        generated = SchemaGenerator(urlconf=_MountedUnderAPrefix).get_schema(request=None, public=True)
+
+    assert not generator_stats, "drf-spectacular warned: see the test's captured stderr"
+    validate_schema(generated)
+    assert all(path_.startswith("/idp/") for path_ in generated["paths"])  # the plain views too
+
+    def statuses(document, prefix=""):
+        return {
+            (path_.removeprefix(prefix), method): sorted(operation["responses"])
+            for path_, item in document["paths"].items()
+            for method, operation in item.items()
+        }
+
+    assert statuses(generated, prefix="/idp") == statuses(schema)
+    assert set(generated["components"]["securitySchemes"]) == set(schema["components"]["securitySchemes"])
 
 
 def test_the_schema_is_json_too(client):
