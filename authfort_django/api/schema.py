@@ -13,9 +13,11 @@ schema from drf-spectacular's defaults plus one hook, `add_plain_views`:
         ],
     }
 
-REST_FRAMEWORK needs nothing. The rest of SPECTACULAR_SETTINGS (TITLE,
-COMPONENT_SPLIT_REQUEST, the Swagger UI settings) is the project's choice;
-config/settings.py has this server's.
+authfort's views need nothing in REST_FRAMEWORK. drf-spectacular's own views (the
+/api/schema and /api/docs pages of api/docs.py, if the project mounts them) need
+its DEFAULT_SCHEMA_CLASS, "drf_spectacular.openapi.AutoSchema", as its installation
+guide says. The rest of SPECTACULAR_SETTINGS (TITLE, COMPONENT_SPLIT_REQUEST, the
+Swagger UI settings) is the project's choice; config/settings.py has this server's.
 """
 
 from __future__ import annotations
