@@ -4,7 +4,8 @@ Every AuthfortAPIView uses it (its `schema` attribute), whatever the project's
 REST_FRAMEWORK says. What a view declares, and what the schema makes of it:
 
     docstring                 summary (first paragraph) and description (the rest);
-                              a method's docstring wins over its class's
+                              a method's docstring wins over its class's own (a
+                              subclass describes itself: nothing is inherited)
     module                    the tag: api/views/sessions.py -> "sessions"
     authentication_classes    security requirements, and 401 with the challenge the view
                               sends; a token is optional unless a permission needs a user
@@ -54,6 +55,8 @@ _HEADERS = {
 
 
 class AuthfortAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema reading an authfort view: see the module's docstring."""
+
     def get_summary(self) -> str | None:
         return self._docstring()[0] or None
 
@@ -130,7 +133,12 @@ class AuthfortAutoSchema(AutoSchema):
         declared = getattr(view, "domain_errors", ())
         if isinstance(declared, dict):
             declared = declared.get(self.method.lower(), ())
-        refusals += [error() for error in declared]
+        for error in declared:
+            try:
+                refusals.append(error())
+            except TypeError:  # the example is made without arguments, as AuthfortError's are
+                warn(f"{type(view).__name__}.domain_errors: {error.__name__}() needs arguments; "
+                     "declare an error class that can be made without any.")
         return refusals
 
     def _authenticated_by_cookie(self) -> bool:
@@ -147,7 +155,8 @@ class AuthfortAutoSchema(AutoSchema):
             # transaction for rollback; generating a schema writes nothing, so nothing is lost.)
             return self.view.handle_exception(refusal)
         except Exception:  # noqa: BLE001 - DRF re-raises what the handler does not answer
-            warn(f"{type(self.view).__name__}'s exception handler does not answer {type(refusal).__name__}.")
+            warn(f"{type(self.view).__name__}'s exception handler does not answer {type(refusal).__name__}: "
+                 "answer it in api/errors.py, or take it out of the view's domain_errors.")
             return None
 
     def _error_responses(self) -> dict[str, dict[str, Any]]:
@@ -162,7 +171,7 @@ class AuthfortAutoSchema(AutoSchema):
         examples: dict[str, dict[str, Any]] = {}
         for answer in answers:
             body = json.loads(json.dumps(answer.data, default=str))  # ErrorDetail and lazy text as plain JSON
-            examples.setdefault(body["code"], {"value": body})
+            examples.setdefault(str(body.get("code", status)), {"value": body})
         shape = ValidationErrorSerializer if any("errors" in e["value"] for e in examples.values()) else ErrorSerializer
         schema_ref = self.resolve_serializer(shape, "response").ref
         codes = ", ".join(f"`{code}`" for code in examples)

@@ -10,6 +10,7 @@ import inspect
 import json
 import re
 from html.parser import HTMLParser
+from types import ModuleType
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -20,13 +21,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, include, path
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.settings import SPECTACULAR_DEFAULTS, patched_settings
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.validation import validate_schema
 from rest_framework.views import APIView
 
 from authfort_django.accounts.errors import EmailTaken
+from authfort_django.api.cookies import CSRFFailed
 from authfort_django.api.errors import STATUS_BY_ERROR, status_for
 from authfort_django.api.permissions import IsAuthfortAdmin
 from authfort_django.api.views.accounts import LoginView
+from authfort_django.api.views.base import AuthfortAPIView
 from authfort_django.exceptions import AuthfortError
 
 pytestmark = pytest.mark.django_db
@@ -308,11 +312,45 @@ def test_domain_error_statuses_come_from_status_by_error(monkeypatch):
     assert _response(generated, "POST /auth/register", 409) is None
 
 
+def _urlconf(name: str, urlpatterns: list) -> ModuleType:
+    """A URLconf made in the test (a module: Django caches resolvers by URLconf)."""
+    urlconf = ModuleType(name)
+    urlconf.urlpatterns = urlpatterns
+    return urlconf
+
+
+def _urlconf_declaring(error) -> ModuleType:
+    """A URLconf whose one view declares `error` among its domain errors."""
+
+    @extend_schema(responses={204: None})
+    class Declaring(AuthfortAPIView):
+        """Declares an error."""
+
+        domain_errors = (error,)
+
+        def post(self, request):
+            raise NotImplementedError
+
+    return _urlconf("declaring_urls", [path("declaring", Declaring.as_view())])
+
+
+@pytest.mark.parametrize(
+    ("error", "warning"),
+    [(ValueError, "does not answer ValueError"), (CSRFFailed, "CSRFFailed() needs arguments")],
+)
+def test_a_domain_error_the_schema_cannot_show_is_a_warning_not_a_missing_status(
+    error, warning, capsys, generator_stats
+):
+    SchemaGenerator(urlconf=_urlconf_declaring(error)).get_schema(request=None, public=True)
+
+    assert generator_stats
+    assert warning in capsys.readouterr().err
+
+
 # A project that installs the app: drf-spectacular's defaults plus the hook.
 
 
-class _MountedUnderAPrefix:
-    urlpatterns = [path("idp/", include("authfort_django.urls"))]
+_MOUNTED_UNDER_A_PREFIX = _urlconf("mounted_under_a_prefix", [path("idp/", include("authfort_django.urls"))])
 
 
 def test_a_project_gets_the_same_schema_from_drf_spectacular_defaults_and_the_hook(
@@ -330,7 +368,7 @@ def test_a_project_gets_the_same_schema_from_drf_spectacular_defaults_and_the_ho
     }
 
     with patched_settings({**defaults, "POSTPROCESSING_HOOKS": [*SPECTACULAR_DEFAULTS["POSTPROCESSING_HOOKS"], HOOK]}):
-        generated = SchemaGenerator(urlconf=_MountedUnderAPrefix).get_schema(request=None, public=True)
+        generated = SchemaGenerator(urlconf=_MOUNTED_UNDER_A_PREFIX).get_schema(request=None, public=True)
 
     assert not generator_stats, "drf-spectacular warned: see the test's captured stderr"
     validate_schema(generated)
