@@ -148,6 +148,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "/api/docs/assets/favicon-32x32.png",
     # Swagger UI's default validator badge is an image from another host: off.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # drf-spectacular's default hook, then the app's: the plain views (JWKS, metadata,
+    # health, metrics) and the security schemes. The one SPECTACULAR_SETTINGS entry a
+    # project that installs authfort_django needs (see authfort_django/api/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "authfort_django.api.schema.add_plain_views",

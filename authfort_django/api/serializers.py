@@ -109,21 +109,35 @@ class RoleSerializer(serializers.ModelSerializer):
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
+class TokenPairSerializer(serializers.Serializer):
+    """A signed-in answer: the user and a token pair."""
+
+    user = UserSerializer()
+    access_token = serializers.CharField(help_text="RS256 JWT (RFC 9068), typ at+jwt.")
+    token_type = serializers.ChoiceField(choices=["Bearer"])
+    expires_in = serializers.IntegerField(help_text="Seconds the access token is valid.")
+    refresh_token = serializers.CharField(
+        required=False,
+        help_text="Opaque, single use. Absent when a cookie-mode refresh put it in the refresh cookie.",
+    )
+
+
 def token_response(pair: TokenPair, *, include_refresh_token: bool = True) -> dict[str, Any]:
     """The body of register, login, refresh and password-change answers.
 
-    A refresh made with the refresh cookie leaves the new refresh token out of the
-    body: it is in the HttpOnly cookie, where page scripts cannot read it.
+    Shaped by TokenPairSerializer, so the body and its OpenAPI description are one
+    definition. A refresh made with the refresh cookie leaves the new refresh token
+    out of the body: it is in the HttpOnly cookie, where page scripts cannot read it.
     """
     body: dict[str, Any] = {
-        "user": UserSerializer(pair.user).data,
+        "user": pair.user,
         "access_token": pair.access.token,
         "token_type": "Bearer",
         "expires_in": pair.access.expires_in,
     }
     if include_refresh_token:
         body["refresh_token"] = pair.refresh_token
-    return body
+    return TokenPairSerializer(body).data
 
 
 # Account recovery and verification (api/views/recovery.py).

@@ -1,5 +1,9 @@
 """schemathesis against a real server process: no 5xx, and every answer matches /api/schema.
 
+The error responses are derived from the views (authfort_django/api/openapi.py), so
+this is where the derivation meets real answers: a status the schema does not
+document, or a body that does not match it, fails here.
+
 Bounded (a fixed number of examples per operation, a fixed seed) so it fits in `make
 test`. Three runs, because one Authorization header serves all requests of a run:
 as an admin (everything but the endpoints that would end that admin's session),

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from authfort_django.accounts import login, passwords, registration
-from authfort_django.api import schema, serializers, throttling
+from authfort_django.accounts.errors import (
+    EmailNotVerified,
+    EmailTaken,
+    InvalidCredentials,
+    RegistrationClosed,
+    WrongPassword,
+)
+from authfort_django.api import serializers, throttling
 from authfort_django.api.client import request_context
+from authfort_django.api.schema_serializers import REGISTERED
 from authfort_django.api.views.base import (
     AuthfortAPIView,
     no_store,
@@ -24,10 +33,18 @@ AWAITING_VERIFICATION = (
 )
 
 
-@schema.REGISTER
+@extend_schema(responses={201: REGISTERED})
 class RegisterView(AuthfortAPIView):
+    """Create an account and sign in.
+
+    With AUTHFORT_REQUIRE_VERIFIED_EMAIL the answer holds the user and no tokens: a
+    verification link is mailed, and the first login after verifying signs in.
+    """
+
     authentication_classes: list = []
     throttle_classes = [throttling.RegisterIPThrottle]
+    serializer_class = serializers.RegisterSerializer
+    domain_errors = (RegistrationClosed, EmailTaken)
 
     def post(self, request: Request) -> Response:
         body = serializers.RegisterSerializer(data=request.data)
@@ -41,10 +58,19 @@ class RegisterView(AuthfortAPIView):
         return no_store(Response(body, status=status.HTTP_201_CREATED))
 
 
-@schema.LOGIN
+@extend_schema(responses=serializers.TokenPairSerializer)
 class LoginView(AuthfortAPIView):
+    """Sign in with email and password.
+
+    A wrong address, a wrong password and an inactive account get the same answer
+    (invalid_credentials). Under AUTHFORT_REQUIRE_VERIFIED_EMAIL an unverified address
+    gets email_not_verified, but only after the right password.
+    """
+
     authentication_classes: list = []
     throttle_classes = [throttling.LoginIPThrottle, throttling.LoginAccountThrottle]
+    serializer_class = serializers.LoginSerializer
+    domain_errors = (InvalidCredentials, EmailNotVerified)
 
     def post(self, request: Request) -> Response:
         body = serializers.LoginSerializer(data=request.data)
@@ -54,15 +80,20 @@ class LoginView(AuthfortAPIView):
         return token_answer(pair)
 
 
-@schema.PASSWORD
+@extend_schema(responses=serializers.TokenPairSerializer)
 class PasswordView(AuthfortAPIView):
-    """Change the password. Every earlier session ends (this one too); the answer carries a
-    fresh token pair on a new session, so the caller stays signed in."""
+    """Change the password.
+
+    Every earlier session ends (this one too); the answer carries a fresh token pair
+    on a new session, so the caller stays signed in.
+    """
 
     permission_classes = [IsAuthenticated]
     # Guessing the current password with a stolen access token is password guessing:
     # it shares the per-account login budget.
     throttle_classes = [throttling.PasswordChangeThrottle]
+    serializer_class = serializers.PasswordChangeSerializer
+    domain_errors = (WrongPassword,)
 
     def post(self, request: Request) -> Response:
         body = serializers.PasswordChangeSerializer(data=request.data, context={"user": request.user})
@@ -71,8 +102,10 @@ class PasswordView(AuthfortAPIView):
         return token_answer(pair)
 
 
-@schema.ME
+@extend_schema(responses=serializers.UserSerializer)
 class MeView(AuthfortAPIView):
+    """The signed-in user."""
+
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> Response:

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from authfort_django.api import cookies, serializers
 from authfort_django.api.authentication import AccessTokenAuthentication
 from authfort_django.api.errors import authfort_exception_handler
+from authfort_django.api.openapi import AuthfortAutoSchema
 from authfort_django.tokens.pairs import TokenPair
 
 
@@ -25,6 +26,9 @@ class AuthfortAPIView(APIView):
     parser_classes = [JSONParser]
     permission_classes: list = []
     throttle_classes: list = []
+    # Its OpenAPI description is read from these attributes, its docstring and its
+    # domain_errors, whatever the project's DEFAULT_SCHEMA_CLASS.
+    schema = AuthfortAutoSchema()
 
     def get_exception_handler(self) -> Any:
         return authfort_exception_handler

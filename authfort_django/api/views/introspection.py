@@ -4,24 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from authfort_django.api import schema, throttling
+from authfort_django.api import throttling
+from authfort_django.api.schema_serializers import IntrospectionSerializer, IntrospectSerializer
 from authfort_django.api.views.base import AuthfortAPIView, no_store
 from authfort_django.conf import authfort_settings
 from authfort_django.tokens.introspection import caller_is_authorized, introspect
 
 
-@schema.INTROSPECT
+class IntrospectionCallerRejected(AuthenticationFailed):
+    default_detail = (
+        "Introspection needs 'Authorization: Bearer <secret>' with one of the server's "
+        "INTROSPECTION_SECRETS."
+    )
+    default_code = "invalid_client"
+
+
+@extend_schema(request=IntrospectSerializer, responses=IntrospectionSerializer, auth=[{"introspectionSecret": []}])
 class IntrospectView(AuthfortAPIView):
-    """RFC 7662. The caller (a resource server) authenticates with a shared secret."""
+    """RFC 7662 token introspection.
+
+    For resource servers, which authenticate with a shared secret. Anything short of a
+    fully valid, current token is exactly `{"active": false}`. Form-encoded or JSON `token`.
+    """
 
     authentication_classes: list = []
     parser_classes = [FormParser, JSONParser]
     throttle_classes = [throttling.IntrospectThrottle]
+    # NotFound: introspection is disabled (no AUTHFORT_INTROSPECTION_SECRETS).
+    domain_errors = (IntrospectionCallerRejected, NotFound)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         if not authfort_settings.INTROSPECTION_SECRETS:
@@ -42,11 +58,3 @@ class IntrospectView(AuthfortAPIView):
         if not isinstance(token, str):
             token = ""
         return no_store(Response(introspect(token)))
-
-
-class IntrospectionCallerRejected(AuthenticationFailed):
-    default_detail = (
-        "Introspection needs 'Authorization: Bearer <secret>' with one of the server's "
-        "INTROSPECTION_SECRETS."
-    )
-    default_code = "invalid_client"

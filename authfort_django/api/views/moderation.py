@@ -2,64 +2,87 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from authfort_django.accounts import moderation, roles
-from authfort_django.api import schema, serializers
+from authfort_django.accounts.errors import (
+    CannotBanYourself,
+    RoleExists,
+    RoleNotFound,
+    StaffTargetNeedsStaff,
+    UserNotFound,
+)
+from authfort_django.api import serializers
 from authfort_django.api.client import request_context
 from authfort_django.api.permissions import IsAuthfortAdmin
 from authfort_django.api.views.base import AuthfortAPIView, no_content
 
 
-@schema.ROLES
+# On the class, by method: a method's own @extend_schema would be built on the
+# project's DEFAULT_SCHEMA_CLASS rather than this view's AuthfortAutoSchema.
+@extend_schema(methods=["GET"], responses=serializers.RoleSerializer(many=True))
+@extend_schema(methods=["POST"], responses={201: serializers.RoleSerializer})
 class RoleListView(AuthfortAPIView):
-    """GET every role; POST `{name, description?}` creates one (201, or 409 role_exists)."""
+    """The roles: list them, create one. Each method's docstring describes its operation."""
 
     permission_classes = [IsAuthfortAdmin]
+    serializer_class = serializers.RoleSerializer
+    domain_errors = {"post": (RoleExists,)}
 
     def get(self, request: Request) -> Response:
+        """List roles."""
         return Response(serializers.RoleSerializer(roles.list_roles(), many=True).data)
 
     def post(self, request: Request) -> Response:
+        """Create a role."""
         body = serializers.RoleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         role = roles.create_role(**body.validated_data)
         return Response(serializers.RoleSerializer(role).data, status=status.HTTP_201_CREATED)
 
 
-@schema.USER_ROLE
+@extend_schema(responses={204: None})
 class UserRoleView(AuthfortAPIView):
-    """PUT grants, DELETE revokes a role; both idempotent, 204. 404 for an unknown user or role."""
+    """A user's roles: PUT grants one, DELETE takes it away. Each method's docstring describes its operation."""
 
     permission_classes = [IsAuthfortAdmin]
+    domain_errors = (UserNotFound, RoleNotFound, StaffTargetNeedsStaff)
 
     def put(self, request: Request, user_id: str, role_name: str) -> Response:
+        """Grant a role (idempotent)."""
         roles.grant_role(moderation.find_user(user_id), role_name, by=request.user, context=request_context(request))
         return no_content()
 
     def delete(self, request: Request, user_id: str, role_name: str) -> Response:
+        """Take a role away (idempotent)."""
         roles.revoke_role(moderation.find_user(user_id), role_name, by=request.user, context=request_context(request))
         return no_content()
 
 
-@schema.BAN
+@extend_schema(responses={204: None})
 class BanView(AuthfortAPIView):
-    """Deactivate the user and end all their sessions and tokens. 204."""
+    """Ban a user: deactivate and end every session and token."""
 
     permission_classes = [IsAuthfortAdmin]
+    domain_errors = (UserNotFound, CannotBanYourself, StaffTargetNeedsStaff)
 
     def post(self, request: Request, user_id: str) -> Response:
         moderation.ban(moderation.find_user(user_id), by=request.user, context=request_context(request))
         return no_content()
 
 
-@schema.UNBAN
+@extend_schema(responses={204: None})
 class UnbanView(AuthfortAPIView):
-    """Reactivate the user; they log in again. 204."""
+    """Reactivate a banned user.
+
+    Their old sessions stay ended: they log in again.
+    """
 
     permission_classes = [IsAuthfortAdmin]
+    domain_errors = (UserNotFound, StaffTargetNeedsStaff)
 
     def post(self, request: Request, user_id: str) -> Response:
         moderation.unban(moderation.find_user(user_id), by=request.user, context=request_context(request))

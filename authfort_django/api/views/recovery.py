@@ -7,14 +7,17 @@ account uses the address, so the endpoint cannot be used to find out who has one
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from authfort_django.accounts import email_verification, password_reset
-from authfort_django.api import schema, serializers, throttling
+from authfort_django.accounts import errors as account_errors
+from authfort_django.api import serializers, throttling
 from authfort_django.api.client import request_context
+from authfort_django.api.schema_serializers import MailRequestedSerializer
 from authfort_django.api.views.base import AuthfortAPIView
 
 RESET_REQUESTED = (
@@ -33,12 +36,18 @@ def _answer(status_code: int, detail: str | None = None) -> Response:
     return response
 
 
-@schema.PASSWORD_RESET
+@extend_schema(responses={202: MailRequestedSerializer})
 class PasswordResetRequestView(AuthfortAPIView):
-    """`{email}` → 202, always the same body; a link is mailed only to an active account."""
+    """Mail a password-reset link.
+
+    Always 202 with the same body, whether or not an active account uses the address;
+    a link is mailed only to an active account.
+    """
 
     authentication_classes: list = []
     throttle_classes = [throttling.PasswordResetIPThrottle, throttling.PasswordResetEmailThrottle]
+    serializer_class = serializers.EmailAddressSerializer
+    domain_errors = (account_errors.EmailLinksNotConfigured,)
 
     def post(self, request: Request) -> Response:
         body = serializers.EmailAddressSerializer(data=request.data)
@@ -47,12 +56,22 @@ class PasswordResetRequestView(AuthfortAPIView):
         return _answer(status.HTTP_202_ACCEPTED, RESET_REQUESTED)
 
 
-@schema.PASSWORD_RESET_CONFIRM
+@extend_schema(responses={204: None})
 class PasswordResetConfirmView(AuthfortAPIView):
-    """`{token, new_password}` → 204; every session and access token of the user ends."""
+    """Set a new password with a mailed reset token.
+
+    Every session and access token of the user ends; the token works once.
+    """
 
     authentication_classes: list = []
     throttle_classes = [throttling.PasswordResetConfirmThrottle]
+    serializer_class = serializers.PasswordResetConfirmSerializer
+    domain_errors = (
+        account_errors.ResetTokenInvalid,
+        account_errors.ResetTokenExpired,
+        account_errors.ResetTokenUsed,
+        account_errors.ResetTokenSuperseded,
+    )
 
     def post(self, request: Request) -> Response:
         body = serializers.PasswordResetConfirmSerializer(data=request.data)
@@ -64,15 +83,18 @@ class PasswordResetConfirmView(AuthfortAPIView):
         return _answer(status.HTTP_204_NO_CONTENT)
 
 
-@schema.VERIFY_EMAIL_REQUEST
+@extend_schema(responses={202: MailRequestedSerializer})
 class VerifyEmailRequestView(AuthfortAPIView):
-    """Authenticated: mail a link to the caller's address (409 if already verified).
+    """Mail an email-verification link.
 
-    Without a token, `{email}` → 202, always the same body: the way back for an
-    account that REQUIRE_VERIFIED_EMAIL keeps from logging in.
+    With an access token: to the caller's address (email_already_verified if it is).
+    Without one: `{email}`, always 202 with the same body, the way back for an account
+    that AUTHFORT_REQUIRE_VERIFIED_EMAIL keeps from logging in.
     """
 
     throttle_classes = [throttling.VerifyEmailIPThrottle, throttling.VerifyEmailAccountThrottle]
+    serializer_class = serializers.EmailAddressSerializer
+    domain_errors = (account_errors.EmailAlreadyVerified, account_errors.EmailLinksNotConfigured)
 
     def post(self, request: Request) -> Response:
         if request.user.is_authenticated:
@@ -84,12 +106,22 @@ class VerifyEmailRequestView(AuthfortAPIView):
         return _answer(status.HTTP_202_ACCEPTED, VERIFICATION_REQUESTED)
 
 
-@schema.VERIFY_EMAIL
+@extend_schema(responses={204: None})
 class VerifyEmailView(AuthfortAPIView):
-    """`{token}` → 204: the address is verified; access tokens issued from now on say so."""
+    """Verify the email address with a mailed token.
+
+    Access tokens issued from now on carry `email_verified: true`.
+    """
 
     authentication_classes: list = []
     throttle_classes = [throttling.VerifyEmailConfirmThrottle]
+    serializer_class = serializers.AccountTokenSerializer
+    domain_errors = (
+        account_errors.VerificationTokenInvalid,
+        account_errors.VerificationTokenExpired,
+        account_errors.VerificationTokenUsed,
+        account_errors.VerificationTokenSuperseded,
+    )
 
     def post(self, request: Request) -> Response:
         body = serializers.AccountTokenSerializer(data=request.data)

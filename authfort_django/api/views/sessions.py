@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from authfort_django.accounts import login
-from authfort_django.api import cookies, schema, serializers, throttling
+from authfort_django.accounts.errors import EmailNotVerified
+from authfort_django.api import cookies, serializers, throttling
 from authfort_django.api.client import request_context
+from authfort_django.api.schema_serializers import LogoutSerializer, RefreshSerializer
 from authfort_django.api.views.base import (
     AuthfortAPIView,
     has_authorization_header,
@@ -19,15 +22,21 @@ from authfort_django.api.views.base import (
 )
 from authfort_django.models import Session
 from authfort_django.observability.metrics.instruments import timing_issue
+from authfort_django.sessions import errors as session_errors
 from authfort_django.sessions import revocation
 from authfort_django.sessions.errors import LogoutCredentialsMissing
 from authfort_django.sessions.lifecycle import live_sessions
 from authfort_django.sessions.refresh import session_for_refresh_token
 
 
-@schema.REFRESH
+@extend_schema(
+    request=RefreshSerializer, responses=serializers.TokenPairSerializer, auth=[{"refreshCookie": []}, {}]
+)
 class RefreshView(AuthfortAPIView):
-    """Single-use rotation. A replayed token revokes its session (committed) and answers 401.
+    """Exchange a refresh token for a new token pair.
+
+    Single use: the presented token dies. Presenting a used token again answers 401
+    refresh_token_reused and ends the whole session.
 
     The token comes from the body's `refresh_token`, or else (cookie mode) from the
     refresh cookie, in which case the CSRF header is required and the new refresh
@@ -36,6 +45,15 @@ class RefreshView(AuthfortAPIView):
 
     authentication_classes: list = []
     throttle_classes = [throttling.RefreshThrottle]
+    domain_errors = (
+        session_errors.RefreshTokenMissing,
+        session_errors.RefreshTokenMalformed,
+        session_errors.RefreshError,
+        session_errors.RefreshTokenExpired,
+        session_errors.RefreshTokenRevoked,
+        session_errors.RefreshTokenReused,
+        EmailNotVerified,
+    )
 
     def post(self, request: Request) -> Response:
         raw = serializers.refresh_token_in_body(request.data)
@@ -48,14 +66,27 @@ class RefreshView(AuthfortAPIView):
         return token_answer(pair, include_refresh_token=not from_cookie)
 
 
-@schema.LOGOUT
+@extend_schema(
+    request=LogoutSerializer,
+    responses={204: None},
+    auth=[{"bearerAuth": []}, {"cookieAuth": []}, {"refreshCookie": []}, {}],
+)
 class LogoutView(AuthfortAPIView):
-    """End the caller's session: identified by the access token (Bearer or cookie) or a refresh
-    token (body or cookie). 204, and the cookies are cleared in cookie mode.
+    """End this session.
+
+    The session is identified by the access token (Bearer or cookie) or a refresh token
+    (body or cookie). In cookie mode the cookies are cleared.
 
     An access cookie that no longer verifies (expired) falls back to the refresh cookie,
     so a browser can always sign out.
     """
+
+    domain_errors = (
+        LogoutCredentialsMissing,
+        session_errors.RefreshTokenMissing,
+        session_errors.RefreshTokenMalformed,
+        session_errors.RefreshError,
+    )
 
     def perform_authentication(self, request: Request) -> None:
         pass  # lazily, in _session_to_end: which credential counts depends on what was sent
@@ -87,9 +118,12 @@ class LogoutView(AuthfortAPIView):
         return request.authfort_session  # set by AccessTokenAuthentication: every accepted token has one
 
 
-@schema.LOGOUT_ALL
+@extend_schema(responses={204: None})
 class LogoutAllView(AuthfortAPIView):
-    """End every session of the caller and invalidate all their access tokens. 204."""
+    """End every session of the caller.
+
+    Every access token of the caller stops working too.
+    """
 
     permission_classes = [IsAuthenticated]
 
@@ -98,9 +132,12 @@ class LogoutAllView(AuthfortAPIView):
         return no_content(clear_cookies=True)
 
 
-@schema.SESSIONS
+@extend_schema(responses=serializers.SessionSerializer(many=True))
 class SessionListView(AuthfortAPIView):
-    """The caller's live sessions, newest first; `current` marks this request's."""
+    """The caller's live sessions, newest first.
+
+    `current` marks the session of this request's token.
+    """
 
     permission_classes = [IsAuthenticated]
 
@@ -113,11 +150,15 @@ class SessionListView(AuthfortAPIView):
         return no_store(Response(listing.data))
 
 
-@schema.SESSION_DETAIL
+@extend_schema(responses={204: None})
 class SessionDetailView(AuthfortAPIView):
-    """DELETE one of the caller's sessions (404 for anybody else's). 204."""
+    """End one of the caller's sessions.
+
+    Anybody else's session is not found.
+    """
 
     permission_classes = [IsAuthenticated]
+    domain_errors = (session_errors.SessionNotFound,)
 
     def delete(self, request: Request, session_id: str) -> Response:
         revocation.end_own_session(request.user, session_id, context=request_context(request))
