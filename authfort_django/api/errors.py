@@ -43,7 +43,12 @@ STATUS_BY_ERROR: dict[type[AuthfortError], int] = {
     session_errors.RefreshError: 401,
     session_errors.SessionNotFound: 404,
     session_errors.LogoutCredentialsMissing: 401,
+    # An operator's mistake, not the caller's: a 503 that says what to run, never a 500.
+    NoSigningKey: 503,
 }
+
+# A 503 says when to come back (RFC 9110 §10.2.3).
+RETRY_AFTER_SECONDS = 30
 
 
 DOMAIN_CHALLENGE = 'Bearer realm="authfort"'
@@ -91,13 +96,8 @@ def authfort_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
             # RFC 9110 §15.5.2: every 401 names a scheme. Refused passwords and refresh tokens
             # are not a Bearer token's failure, so the challenge carries no error code.
             response["WWW-Authenticate"] = DOMAIN_CHALLENGE
-        return response
-    if isinstance(exc, NoSigningKey):
-        # An operator's mistake, not the caller's: a 503 that says what to run, never a 500.
-        response = Response({"detail": "This server cannot issue tokens yet: it has no signing key. "
-                             "Try again later; its operator must run `manage.py rotate_keys --if-none`.",
-                             "code": NoSigningKey.code}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        response["Retry-After"] = "30"
+        elif response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     for limit, (status_code, code, detail) in _BODY_LIMITS.items():
         if isinstance(exc, limit):

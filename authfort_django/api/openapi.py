@@ -44,12 +44,16 @@ from rest_framework.response import Response
 
 from authfort_django.api import schema
 from authfort_django.api.cookies import CSRFFailed
-from authfort_django.api.schema_serializers import ErrorSerializer, ValidationErrorSerializer
+from authfort_django.api.schema_serializers import (
+    ErrorSerializer,
+    ValidationErrorSerializer,
+)
 from authfort_django.conf import authfort_settings
 
 # The headers of an error answer that tell a client what to do next.
 _HEADERS = {
-    "WWW-Authenticate": "The challenge (RFC 6750 for Bearer): how to authenticate, and why this attempt failed.",
+    "WWW-Authenticate": "The challenge (RFC 6750 for Bearer): how to authenticate; for a refused access "
+    "token also `error` and `error_description`.",
     "Retry-After": "Seconds to wait before trying again.",
 }
 

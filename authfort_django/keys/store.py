@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from authfort_django.conf import authfort_settings
+from authfort_django.exceptions import AuthfortError
 from authfort_django.keys.crypto import PrivateKey, load_private_key, public_jwk
 from authfort_django.keys.encryption import KeyDecryptionError, decrypt_private_key
 from authfort_django.keys.states import KeyState, published_keys
@@ -51,14 +52,18 @@ class KeyIntegrityError(KeyDecryptionError):
     """A stored private key decrypts but does not match its kid (the row was tampered with)."""
 
 
-class NoSigningKey(Exception):
-    """No key signs: none was ever created, or every key was revoked or has expired."""
+class NoSigningKey(AuthfortError):
+    """No key signs: none was ever created, or every key was revoked or has expired.
+
+    The caller can only wait (`detail`); the operator must act (`hint`, for logs and /health).
+    """
 
     code = "signing_key_missing"
+    detail = (
+        "This server cannot issue tokens yet: it has no signing key. Try again later; "
+        "its operator must run `manage.py rotate_keys --if-none`."
+    )
     hint = "Create one with `python manage.py rotate_keys --if-none` (make run and the Docker entrypoint do)."
-
-    def __init__(self) -> None:
-        super().__init__(f"No signing key is active. {self.hint}")
 
 
 @dataclass(frozen=True)

@@ -238,12 +238,19 @@ def test_authentication_brings_401_with_the_bearer_challenge(schema):
     assert {"invalid_token", "not_authenticated"} <= _codes(unauthorized)
 
 
-def test_a_401_of_a_view_without_authentication_has_no_challenge(schema):
-    """Login's 401 is the flow's invalid_credentials: no WWW-Authenticate is sent."""
+def test_a_401_of_a_view_without_authentication_documents_the_realm_only_challenge(schema):
+    """Login's 401 is the flow's invalid_credentials: the challenge names the scheme, no error."""
     unauthorized = _response(schema, "POST /auth/login", 401)
 
-    assert "headers" not in unauthorized
+    assert unauthorized["headers"]["WWW-Authenticate"]["example"] == 'Bearer realm="authfort"'
     assert _codes(unauthorized) == {"invalid_credentials"}
+
+
+def test_a_server_without_a_signing_key_is_documented_as_a_503_with_retry_after(schema):
+    unavailable = _response(schema, "POST /auth/login", 503)
+
+    assert _codes(unavailable) == {"signing_key_missing"}
+    assert "Retry-After" in unavailable["headers"]
 
 
 def test_permission_classes_bring_403_with_their_code(schema):

@@ -24,6 +24,7 @@ from authfort_django.api.views.base import (
     no_store,
     token_answer,
 )
+from authfort_django.keys.store import NoSigningKey
 from authfort_django.observability.metrics.instruments import timing_issue
 from authfort_django.tokens.pairs import TokenPair
 
@@ -44,7 +45,7 @@ class RegisterView(AuthfortAPIView):
     authentication_classes: list = []
     throttle_classes = [throttling.RegisterIPThrottle]
     serializer_class = serializers.RegisterSerializer
-    domain_errors = (RegistrationClosed, EmailTaken)
+    domain_errors = (RegistrationClosed, EmailTaken, NoSigningKey)
 
     def post(self, request: Request) -> Response:
         body = serializers.RegisterSerializer(data=request.data)
@@ -70,7 +71,7 @@ class LoginView(AuthfortAPIView):
     authentication_classes: list = []
     throttle_classes = [throttling.LoginIPThrottle, throttling.LoginAccountThrottle]
     serializer_class = serializers.LoginSerializer
-    domain_errors = (InvalidCredentials, EmailNotVerified)
+    domain_errors = (InvalidCredentials, EmailNotVerified, NoSigningKey)
 
     def post(self, request: Request) -> Response:
         body = serializers.LoginSerializer(data=request.data)

@@ -11,7 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from authfort_django.api import throttling
-from authfort_django.api.schema_serializers import IntrospectionSerializer, IntrospectSerializer
+from authfort_django.api.schema_serializers import (
+    IntrospectionSerializer,
+    IntrospectSerializer,
+)
 from authfort_django.api.views.base import AuthfortAPIView, no_store
 from authfort_django.conf import authfort_settings
 from authfort_django.tokens.introspection import caller_is_authorized, introspect

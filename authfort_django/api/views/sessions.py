@@ -20,6 +20,7 @@ from authfort_django.api.views.base import (
     no_store,
     token_answer,
 )
+from authfort_django.keys.store import NoSigningKey
 from authfort_django.models import Session
 from authfort_django.observability.metrics.instruments import timing_issue
 from authfort_django.sessions import errors as session_errors
@@ -53,6 +54,7 @@ class RefreshView(AuthfortAPIView):
         session_errors.RefreshTokenRevoked,
         session_errors.RefreshTokenReused,
         EmailNotVerified,
+        NoSigningKey,
     )
 
     def post(self, request: Request) -> Response:
