@@ -34,16 +34,18 @@ run: install
 	@echo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The layer contracts first (.importlinter: seconds), then the whole suite on both cores.
+# The layer contracts first (.importlinter: seconds), then the whole suite on two
+# processes (pytest-xdist; each has its own test database). TEST_WORKERS=0 runs in one.
+TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/lint-imports
 
 # Only the end-to-end suite: real server and consumer processes over HTTP (make test runs it too).
 e2e: install
-	$(BIN)/python -m pytest tests/e2e $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal tests/e2e $(PYTEST_ARGS)
 
 # The peers measured side by side (bench/requirements.txt) go into the same virtualenv;
 # after the table, focused measurements: reset-request timing, log and /metrics cost,

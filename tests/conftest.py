@@ -25,17 +25,39 @@ def pytest_configure(config: pytest.Config) -> None:
     root.setLevel(min(root.level or logging.DEBUG, logging.DEBUG))
 
 
+_LEAKS_KEY = "authfort_log_leaks"
+_leaks_from_workers: list[str] = []
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the run if any log line of the suite holds a password or a token."""
+    """Fail the run if any log line of the suite holds a password or a token.
+
+    Under pytest-xdist each worker checks its own lines and hands the (redacted)
+    findings to the controller, which fails the run.
+    """
     logging.getLogger().removeHandler(_log_recorder)
-    found = log_guard.leaks(log_guard.log_lines, log_guard.seen_secrets)
+    found = [
+        log_guard.redact(line, secret)[:300]
+        for line, secret in log_guard.leaks(log_guard.log_lines, log_guard.seen_secrets)
+    ]
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller reports
+        workeroutput[_LEAKS_KEY] = found
+        return
+    found += _leaks_from_workers
     if found:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         write = reporter.write_line if reporter else print
         write(f"\nLOG LEAK: {len(found)} log line(s) contain a password or token:")
-        for line, secret in found[:20]:
-            write("  " + log_guard.redact(line, secret)[:300])
+        for line in found[:20]:
+            write("  " + line)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """xdist: collect what a finished worker's log guard found."""
+    _leaks_from_workers.extend(getattr(node, "workeroutput", {}).get(_LEAKS_KEY, []))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -4,6 +4,9 @@ Passwords use a fast hasher so the suite stays quick; the tests that are about
 hashing (timing of unknown-user logins, the deployed hasher) set their own.
 """
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 from config.settings import *  # noqa: F403
 from config.settings import AUTHFORT, MIDDLEWARE
 
@@ -22,3 +25,13 @@ AUTHFORT = {
 # Notes every password and token that crosses the API, so the session can prove
 # that none of them reached a log line (tests/log_guard.py).
 MIDDLEWARE = ["tests.log_guard.SecretCollectorMiddleware", *MIDDLEWARE]
+
+# With Redis as the cache, every test clears it (tests/conftest.py), which is a FLUSHDB.
+# Under pytest-xdist the other worker's tests, and the live servers of the end-to-end
+# tests (which keep REDIS_URL's database), must not lose their counters to it: each
+# worker's own tests get a database of their own, counted down from 14.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+_cache = globals().get("CACHES", {}).get("default", {})
+if _worker.startswith("gw") and _cache.get("BACKEND", "").endswith("RedisCache"):
+    _location = urlsplit(_cache["LOCATION"])
+    _cache["LOCATION"] = urlunsplit(_location._replace(path=f"/{14 - int(_worker[2:]) % 14}"))

@@ -6,6 +6,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests import log_guard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +25,8 @@ def test_redact_hides_the_secret():
     assert log_guard.redact("x=hunter2hunter2", "hunter2hunter2") == "x=<14 secret characters>"
 
 
-def test_a_suite_that_logs_a_password_fails(tmp_path):
+@pytest.mark.parametrize("workers", [[], ["-n", "1"]], ids=["one process", "an xdist worker"])
+def test_a_suite_that_logs_a_password_fails(tmp_path, workers):
     test_file = tmp_path / "test_leaky.py"
     test_file.write_text(textwrap.dedent("""
         import logging
@@ -38,7 +41,7 @@ def test_a_suite_that_logs_a_password_fails(tmp_path):
 
     result = subprocess.run(
         # The file lies outside tests/, so load our conftest as a plugin to get its guard.
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest",
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest", *workers,
          "--rootdir", str(ROOT), "-c", str(ROOT / "pyproject.toml"), str(test_file)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
         # SQLite: on PostgreSQL the child would fight the parent run over test_<name>.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from authfort_django.models import AuthEvent
@@ -18,6 +16,9 @@ from tests.authfort_django.helpers import (
     status_and_code,
 )
 from tests.factories import UserFactory
+
+# A well-formed id nobody has (fixed, so every xdist worker collects the same test ids).
+NO_SUCH_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +158,7 @@ def test_non_admins_get_403(api_client, user):
     assert user.is_active
 
 
-@pytest.mark.parametrize("user_id", [str(uuid.uuid4()), "nope"])
+@pytest.mark.parametrize("user_id", [NO_SUCH_ID, "nope"])
 def test_unknown_users_are_404(api_client, admin, user_id):
     _, admin_token = admin
 

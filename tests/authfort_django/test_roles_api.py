@@ -6,8 +6,6 @@ the next refresh carries the new roles.
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from authfort_django.models import AuthEvent, Role
@@ -21,6 +19,9 @@ from tests.authfort_django.helpers import (
     status_and_code,
 )
 from tests.factories import RoleFactory, UserFactory
+
+# A well-formed id nobody has (fixed, so every xdist worker collects the same test ids).
+NO_SUCH_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +130,7 @@ def test_a_grant_that_changes_nothing_keeps_tokens(api_client, admin_token, memb
     assert _introspect(api_client, access)["active"] is True
 
 
-@pytest.mark.parametrize("user_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize("user_id", [NO_SUCH_ID, "not-a-uuid"])
 def test_an_unknown_user_is_404(api_client, admin_token, user_id):
     RoleFactory(name="editor")
 

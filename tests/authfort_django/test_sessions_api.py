@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from authfort_django.models import AuthEvent
@@ -15,6 +13,9 @@ from tests.authfort_django.helpers import (
     status_and_code,
 )
 from tests.factories import SessionFactory, UserFactory
+
+# A well-formed id nobody has (fixed, so every xdist worker collects the same test ids).
+NO_SUCH_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +106,7 @@ def test_another_users_session_is_404_and_untouched(api_client, user, password):
     assert _sid(api_client, theirs["access_token"]) == their_sid
 
 
-@pytest.mark.parametrize("session_id", [str(uuid.uuid4()), "not-a-uuid", "1"])
+@pytest.mark.parametrize("session_id", [NO_SUCH_ID, "not-a-uuid", "1"])
 def test_unknown_or_malformed_ids_are_404(api_client, user, password, session_id):
     mine = _login(api_client, user, password)
 

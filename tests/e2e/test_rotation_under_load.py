@@ -28,7 +28,7 @@ from tests.helpers.load import ConsumerLoad, TokenMint
 pytestmark = pytest.mark.slow
 
 THREADS = 6
-PHASE_REQUESTS = 400  # reads between the steps of the rotation
+PHASE_REQUESTS = 300  # reads between the steps of the rotation
 # After the switch, each consumer must verify a token of the new key within this many
 # reads (about half carry the newest token, so the first one comes within a few).
 CATCH_UP_REQUESTS = 2000

@@ -9,13 +9,16 @@ database when the suite runs with a postgres DATABASE_URL).
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -28,23 +31,55 @@ STRONG_PASSWORD = "correct horse battery staple 42"
 
 
 class _Database:
-    """A throw-away database for one server process."""
+    """A throw-away database for one server process, copied from a migrated template.
+
+    Migrating costs a Django start-up and every migration (over a second of CPU); the
+    suite starts a score of servers, so each test process migrates one template
+    once and every server gets a copy: a file copy on SQLite, CREATE DATABASE ...
+    TEMPLATE on PostgreSQL.
+    """
+
+    _templates: ClassVar[dict[str, str]] = {}  # parent DATABASE_URL -> migrated template (path or name)
 
     def __init__(self, workdir: Path) -> None:
         parent = os.environ.get("DATABASE_URL", "")
+        self._parent = parent
         self._admin_url: str | None = None
         if parent.startswith(("postgres://", "postgresql://")):
             self.name = f"authfort_e2e_{uuid.uuid4().hex[:12]}"
-            parts = urlsplit(parent)
             self._admin_url = parent
-            self.url = urlunsplit(parts._replace(path=f"/{self.name}"))
+            self.url = self._url_of(self.name)
         else:
             self.name = str(workdir / "auth.sqlite3")
             self.url = f"sqlite:///{self.name}"
 
-    def create(self) -> None:
+    def _url_of(self, name: str) -> str:
+        return urlunsplit(urlsplit(self._parent)._replace(path=f"/{name}"))
+
+    def create(self, env: dict[str, str]) -> None:
+        """This server's database, migrated."""
+        template = self._template(env)
         if self._admin_url:
-            self._admin(f'CREATE DATABASE "{self.name}"')
+            self._admin(f'CREATE DATABASE "{self.name}" TEMPLATE "{template}"')
+        else:
+            shutil.copyfile(template, self.name)
+
+    def _template(self, env: dict[str, str]) -> str:
+        template = self._templates.get(self._parent)
+        if template is not None:
+            return template
+        if self._admin_url:
+            template = f"authfort_e2e_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+            self._admin(f'CREATE DATABASE "{template}"')
+            atexit.register(self._admin, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+            url = self._url_of(template)
+        else:
+            template = str(Path(tempfile.mkdtemp(prefix="authfort-e2e-template-")) / "template.sqlite3")
+            atexit.register(shutil.rmtree, str(Path(template).parent), True)
+            url = f"sqlite:///{template}"
+        _run_manage({**env, "DATABASE_URL": url}, "migrate", "--noinput")
+        self._templates[self._parent] = template
+        return template
 
     def drop(self) -> None:
         if self._admin_url:
@@ -55,6 +90,15 @@ class _Database:
 
         with psycopg.connect(self._admin_url, autocommit=True) as conn:
             conn.execute(sql)
+
+
+def _run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+    return result
 
 
 class LiveAuthServer:
@@ -101,6 +145,8 @@ class LiveAuthServer:
             # Every throttle out of the way (tests of throttling set their own rate).
             **{f"AUTHFORT_THROTTLE_{scope.upper()}": "100000/min" for scope in THROTTLE_DEFAULTS},
             "AUTHFORT_COOKIE_SECURE": "false",
+            # Argon2 with the cheapest parameters: hundreds of hashes, none of them measured here.
+            "PASSWORD_HASHERS": "tests.helpers.hashers.QuickArgon2PasswordHasher",
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }
@@ -109,9 +155,8 @@ class LiveAuthServer:
     # lifecycle
 
     def start(self, timeout: float = 60.0) -> LiveAuthServer:
-        self._db.create()
+        self._db.create(self.env)
         try:
-            self.manage("migrate", "--noinput")
             self.manage("rotate_keys", "--if-none")
             self._service.start(timeout)
         except BaseException:
@@ -141,14 +186,14 @@ class LiveAuthServer:
 
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run a management command against this server's database; raises on failure."""
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=REPO_ROOT, env=self.env, capture_output=True, text=True, timeout=120,
-        )
+        try:
+            result = _run_manage(self.env, *args)
+        except RuntimeError as failed:
+            with open(self.log_path, "a") as log:
+                log.write(str(failed))
+            raise
         with open(self.log_path, "a") as log:
             log.write(result.stdout + result.stderr)
-        if result.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
         return result
 
     def log_text(self) -> str:
