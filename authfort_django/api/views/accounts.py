@@ -48,10 +48,9 @@ class RegisterView(AuthfortAPIView):
     domain_errors = (RegistrationClosed, EmailTaken, NoSigningKey)
 
     def post(self, request: Request) -> Response:
-        body = serializers.RegisterSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = self.validated_body(request)
         with timing_issue("register"):
-            result = registration.register(**body.validated_data, context=request_context(request))
+            result = registration.register(**data, context=request_context(request))
         if isinstance(result, TokenPair):
             return token_answer(result, status_code=status.HTTP_201_CREATED)
         # REQUIRE_VERIFIED_EMAIL: the account exists; tokens come at the first login after verifying.
@@ -74,10 +73,9 @@ class LoginView(AuthfortAPIView):
     domain_errors = (InvalidCredentials, EmailNotVerified, NoSigningKey)
 
     def post(self, request: Request) -> Response:
-        body = serializers.LoginSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = self.validated_body(request)
         with timing_issue("login"):
-            pair = login.login(**body.validated_data, context=request_context(request))
+            pair = login.login(**data, context=request_context(request))
         return token_answer(pair)
 
 
@@ -97,9 +95,8 @@ class PasswordView(AuthfortAPIView):
     domain_errors = (WrongPassword,)
 
     def post(self, request: Request) -> Response:
-        body = serializers.PasswordChangeSerializer(data=request.data, context={"user": request.user})
-        body.is_valid(raise_exception=True)
-        pair = passwords.change_password(request.user, **body.validated_data, context=request_context(request))
+        data = self.validated_body(request, user=request.user)
+        pair = passwords.change_password(request.user, **data, context=request_context(request))
         return token_answer(pair)
 
 

@@ -33,6 +33,16 @@ class AuthfortAPIView(APIView):
     def get_exception_handler(self) -> Any:
         return authfort_exception_handler
 
+    def validated_body(self, request: Request, **context: Any) -> dict[str, Any]:
+        """The request body checked by the view's `serializer_class` (400 invalid_request otherwise).
+
+        The one serializer a view declares is both what the schema documents and what
+        runs, so the two cannot drift apart.
+        """
+        body = self.serializer_class(data=request.data, context=context)
+        body.is_valid(raise_exception=True)
+        return body.validated_data
+
 
 def no_store(response: Response) -> Response:
     response["Cache-Control"] = "no-store"

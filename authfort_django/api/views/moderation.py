@@ -38,9 +38,8 @@ class RoleListView(AuthfortAPIView):
 
     def post(self, request: Request) -> Response:
         """Create a role."""
-        body = serializers.RoleSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        role = roles.create_role(**body.validated_data)
+        data = self.validated_body(request)
+        role = roles.create_role(**data)
         return Response(serializers.RoleSerializer(role).data, status=status.HTTP_201_CREATED)
 
 

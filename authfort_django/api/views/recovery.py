@@ -18,7 +18,7 @@ from authfort_django.accounts import errors as account_errors
 from authfort_django.api import serializers, throttling
 from authfort_django.api.client import request_context
 from authfort_django.api.schema_serializers import MailRequestedSerializer
-from authfort_django.api.views.base import AuthfortAPIView
+from authfort_django.api.views.base import AuthfortAPIView, no_content, no_store
 
 RESET_REQUESTED = (
     "If an active account uses this address, a link to reset its password has been sent to it. "
@@ -30,10 +30,9 @@ VERIFICATION_REQUESTED = (
 )
 
 
-def _answer(status_code: int, detail: str | None = None) -> Response:
-    response = Response({"detail": detail} if detail else None, status=status_code)
-    response["Cache-Control"] = "no-store"
-    return response
+def _mail_requested(detail: str) -> Response:
+    """The 202 a mail request always gets, whoever has an account."""
+    return no_store(Response({"detail": detail}, status=status.HTTP_202_ACCEPTED))
 
 
 @extend_schema(responses={202: MailRequestedSerializer})
@@ -50,10 +49,9 @@ class PasswordResetRequestView(AuthfortAPIView):
     domain_errors = (account_errors.EmailLinksNotConfigured,)
 
     def post(self, request: Request) -> Response:
-        body = serializers.EmailAddressSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        password_reset.request_password_reset(email=body.validated_data["email"], context=request_context(request))
-        return _answer(status.HTTP_202_ACCEPTED, RESET_REQUESTED)
+        data = self.validated_body(request)
+        password_reset.request_password_reset(email=data["email"], context=request_context(request))
+        return _mail_requested(RESET_REQUESTED)
 
 
 @extend_schema(responses={204: None})
@@ -74,13 +72,12 @@ class PasswordResetConfirmView(AuthfortAPIView):
     )
 
     def post(self, request: Request) -> Response:
-        body = serializers.PasswordResetConfirmSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        data = self.validated_body(request)
         try:
-            password_reset.confirm_password_reset(**body.validated_data, context=request_context(request))
+            password_reset.confirm_password_reset(**data, context=request_context(request))
         except DjangoValidationError as exc:
             raise drf_serializers.ValidationError({"new_password": list(exc.messages)}) from None
-        return _answer(status.HTTP_204_NO_CONTENT)
+        return no_content()
 
 
 @extend_schema(responses={202: MailRequestedSerializer})
@@ -99,11 +96,10 @@ class VerifyEmailRequestView(AuthfortAPIView):
     def post(self, request: Request) -> Response:
         if request.user.is_authenticated:
             email_verification.request_email_verification(user=request.user, context=request_context(request))
-            return _answer(status.HTTP_202_ACCEPTED, VERIFICATION_REQUESTED)
-        body = serializers.EmailAddressSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        email_verification.request_email_verification(email=body.validated_data["email"], context=request_context(request))
-        return _answer(status.HTTP_202_ACCEPTED, VERIFICATION_REQUESTED)
+            return _mail_requested(VERIFICATION_REQUESTED)
+        data = self.validated_body(request)
+        email_verification.request_email_verification(email=data["email"], context=request_context(request))
+        return _mail_requested(VERIFICATION_REQUESTED)
 
 
 @extend_schema(responses={204: None})
@@ -124,7 +120,6 @@ class VerifyEmailView(AuthfortAPIView):
     )
 
     def post(self, request: Request) -> Response:
-        body = serializers.AccountTokenSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        email_verification.verify_email(**body.validated_data, context=request_context(request))
-        return _answer(status.HTTP_204_NO_CONTENT)
+        data = self.validated_body(request)
+        email_verification.verify_email(**data, context=request_context(request))
+        return no_content()
