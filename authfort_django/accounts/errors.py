@@ -86,7 +86,15 @@ class AccountTokenError(AuthfortError):
     """A mailed token that cannot be used; the subclass says why."""
 
 
-class ResetTokenInvalid(AccountTokenError):
+class ResetTokenError(AccountTokenError):
+    """A password-reset token that cannot be used."""
+
+
+class VerificationTokenError(AccountTokenError):
+    """An email-verification token that cannot be used."""
+
+
+class ResetTokenInvalid(ResetTokenError):
     code = "reset_token_invalid"
     detail = (
         "This password reset token is not valid: it was mistyped or altered. Copy the whole link "
@@ -94,12 +102,12 @@ class ResetTokenInvalid(AccountTokenError):
     )
 
 
-class ResetTokenExpired(AccountTokenError):
+class ResetTokenExpired(ResetTokenError):
     code = "reset_token_expired"
     detail = "This password reset link has expired. Request a new one with POST /auth/password-reset."
 
 
-class ResetTokenUsed(AccountTokenError):
+class ResetTokenUsed(ResetTokenError):
     code = "reset_token_used"
     detail = (
         "This password reset link was already used. If you need to reset the password again, "
@@ -107,7 +115,7 @@ class ResetTokenUsed(AccountTokenError):
     )
 
 
-class ResetTokenSuperseded(AccountTokenError):
+class ResetTokenSuperseded(ResetTokenError):
     code = "reset_token_superseded"
     detail = (
         "This password reset link was replaced by a newer one, or the password or email address "
@@ -115,7 +123,7 @@ class ResetTokenSuperseded(AccountTokenError):
     )
 
 
-class VerificationTokenInvalid(AccountTokenError):
+class VerificationTokenInvalid(VerificationTokenError):
     code = "verification_token_invalid"
     detail = (
         "This verification token is not valid: it was mistyped or altered. Copy the whole link "
@@ -123,17 +131,17 @@ class VerificationTokenInvalid(AccountTokenError):
     )
 
 
-class VerificationTokenExpired(AccountTokenError):
+class VerificationTokenExpired(VerificationTokenError):
     code = "verification_token_expired"
     detail = "This verification link has expired. Request a new one with POST /auth/verify-email/request."
 
 
-class VerificationTokenUsed(AccountTokenError):
+class VerificationTokenUsed(VerificationTokenError):
     code = "verification_token_used"
     detail = "This verification link was already used. Request a new one if the address still shows as unverified."
 
 
-class VerificationTokenSuperseded(AccountTokenError):
+class VerificationTokenSuperseded(VerificationTokenError):
     code = "verification_token_superseded"
     detail = (
         "This verification link was replaced by a newer one, or the account's email address "

@@ -14,7 +14,8 @@ REST_FRAMEWORK says. What a view declares, and what the schema makes of it:
     parser_classes            for any request body: 400 parse_error, 413, 415
     throttle_classes          429 with Retry-After
     domain_errors             what the view's flows raise: a tuple of error classes, or a
-                              dict of them by method ("post": (...)); an authfort error's
+                              dict of them by method ("post": (...)); a family's base without
+                              a code of its own stands for its members; an authfort error's
                               status comes from api/errors.py's STATUS_BY_ERROR
     @extend_schema(...)       what cannot be read from code: the success answer
                               (`responses={201: Serializer}`, `{204: None}`), a body read
@@ -49,6 +50,7 @@ from authfort_django.api.schema_serializers import (
     ValidationErrorSerializer,
 )
 from authfort_django.conf import authfort_settings
+from authfort_django.exceptions import AuthfortError
 
 # The headers of an error answer that tell a client what to do next.
 _HEADERS = {
@@ -56,6 +58,18 @@ _HEADERS = {
     "token also `error` and `error_description`.",
     "Retry-After": "Seconds to wait before trying again.",
 }
+
+
+def _answers_of(declared: Any) -> list[type[Exception]]:
+    """The declared error classes, a family's base (no code of its own, like ResetTokenError)
+    standing for every member of the family that has one."""
+    found: list[type[Exception]] = []
+    for error in declared:
+        if issubclass(error, AuthfortError) and "code" not in vars(error):
+            found += _answers_of(error.__subclasses__())
+        else:
+            found.append(error)
+    return found
 
 
 class AuthfortAutoSchema(AutoSchema):
@@ -137,7 +151,7 @@ class AuthfortAutoSchema(AutoSchema):
         declared = getattr(view, "domain_errors", ())
         if isinstance(declared, dict):
             declared = declared.get(self.method.lower(), ())
-        for error in declared:
+        for error in _answers_of(declared):
             try:
                 refusals.append(error())
             except TypeError:  # the example is made without arguments, as AuthfortError's are

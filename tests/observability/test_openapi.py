@@ -292,7 +292,23 @@ def test_a_body_read_without_a_serializer_has_no_field_errors(schema):
 
 def _declared(view_class, method: str):
     declared = getattr(view_class, "domain_errors", ())
-    return declared.get(method, ()) if isinstance(declared, dict) else declared
+    declared = declared.get(method, ()) if isinstance(declared, dict) else declared
+    # A family's base (no code of its own) stands for its members.
+    members = []
+    for error in declared:
+        members += error.__subclasses__() if issubclass(error, AuthfortError) and "code" not in vars(error) else [error]
+    return members
+
+
+@pytest.mark.parametrize(
+    ("operation", "family"),
+    [("POST /auth/password-reset/confirm", "reset_token"), ("POST /auth/verify-email", "verification_token")],
+)
+def test_a_declared_error_family_documents_each_member(schema, operation, family):
+    codes = _codes(_response(schema, operation, 400))
+
+    assert {f"{family}_{why}" for why in ("invalid", "expired", "used", "superseded")} <= codes
+    assert "error" not in codes  # the family's base is no answer of its own
 
 
 def test_every_declared_domain_error_is_documented_with_its_status_and_code(schema):

@@ -64,12 +64,7 @@ class PasswordResetConfirmView(AuthfortAPIView):
     authentication_classes: list = []
     throttle_classes = [throttling.PasswordResetConfirmThrottle]
     serializer_class = serializers.PasswordResetConfirmSerializer
-    domain_errors = (
-        account_errors.ResetTokenInvalid,
-        account_errors.ResetTokenExpired,
-        account_errors.ResetTokenUsed,
-        account_errors.ResetTokenSuperseded,
-    )
+    domain_errors = (account_errors.ResetTokenError,)
 
     def post(self, request: Request) -> Response:
         data = self.validated_body(request)
@@ -112,12 +107,7 @@ class VerifyEmailView(AuthfortAPIView):
     authentication_classes: list = []
     throttle_classes = [throttling.VerifyEmailConfirmThrottle]
     serializer_class = serializers.AccountTokenSerializer
-    domain_errors = (
-        account_errors.VerificationTokenInvalid,
-        account_errors.VerificationTokenExpired,
-        account_errors.VerificationTokenUsed,
-        account_errors.VerificationTokenSuperseded,
-    )
+    domain_errors = (account_errors.VerificationTokenError,)
 
     def post(self, request: Request) -> Response:
         data = self.validated_body(request)
