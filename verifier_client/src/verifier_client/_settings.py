@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ._keys import SUPPORTED_ALGORITHMS
-from ._transport import is_loopback
+from ._transport import check_url, is_loopback
 from .introspection import IntrospectionClient
 from .jwks import JWKSClient
 from .verifier import MAX_LEEWAY, TokenVerifier
@@ -289,30 +289,29 @@ def _missing(values: Mapping[str, Any], where: str) -> list[Problem]:
 
 
 def _url_problems(values: Mapping[str, Any], where: str) -> list[Problem]:
+    """E005 for a URL the clients would refuse (the clients' own rule, `check_url`);
+    W001 for plain http to a host that is not loopback, which ALLOW_INSECURE_HTTP lets through."""
     problems = []
     insecure_allowed = values.get("ALLOW_INSECURE_HTTP") is True
     for key in ("JWKS_URL", "INTROSPECTION_URL"):
         url = values.get(key)
         if not isinstance(url, str):
             continue
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if parts.scheme == "https" and host:
-            continue
-        if parts.scheme == "http" and host and is_loopback(host):
-            continue
-        if parts.scheme == "http" and host and insecure_allowed:
+        try:
+            check_url(url, key_name(where, key), insecure_allowed)
+        except ValueError as refused:
             problems.append(Problem(
-                "W001", f"{key_name(where, key)} is plain http to {host}, which is not loopback.",
+                "E005", f"{refused}; it is {url!r}.",
+                "Use the auth server's https:// address; plain http:// is for a loopback host (127.0.0.1, ::1, localhost).",
+            ))
+            continue
+        parts = urlsplit(url)
+        if parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+            problems.append(Problem(
+                "W001", f"{key_name(where, key)} is plain http to {parts.hostname}, which is not loopback.",
                 "Keys and tokens then travel unauthenticated: use https:// outside a private network.",
                 warning=True,
             ))
-            continue
-        problems.append(Problem(
-            "E005", f"{key_name(where, key)} is {url!r}; it must be an absolute https:// URL.",
-            "Plain http:// is accepted only for a loopback host (127.0.0.1, ::1, localhost), "
-            "or anywhere with ALLOW_INSECURE_HTTP=True.",
-        ))
     return problems
 
 
