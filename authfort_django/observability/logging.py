@@ -189,13 +189,17 @@ class JsonFormatter(pythonjsonlogger.json.JsonFormatter):
                     del log_data[name]
                 else:
                     log_data[name] = str(value)
-            elif name == "exception" or not isinstance(value, _JSON_SCALARS):
-                # Blanked here because the filter never saw this text: the library renders the
-                # traceback afresh from exc_info (not the filter's exc_text), and an object, list or
-                # dict in `extra=` becomes text only now (the filter leaves objects whole for other
-                # handlers). Written as text, not nested JSON, so every string in it is redacted.
+            elif not isinstance(value, _JSON_SCALARS):
+                # An object, list or dict in `extra=` becomes text only now (the filter leaves
+                # objects whole for other handlers), so the filter never saw it: written as
+                # text, not nested JSON, so every string in it is redacted.
                 exact = _known_secrets() if exact is None else exact
-                log_data[name] = redact(value if isinstance(value, str) else str(value), exact)
+                log_data[name] = redact(str(value), exact)
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 - logging's name
+        # The library renders the traceback afresh from exc_info rather than taking the
+        # filter's redacted exc_text: redact where it is rendered.
+        return redact(super().formatException(ei), _known_secrets())
 
 
 class ConsoleFormatter(logging.Formatter):
