@@ -85,17 +85,12 @@ def _signing_key(request: pytest.FixtureRequest):
     if not uses_db or request.node.get_closest_marker("no_signing_key") is not None:
         yield None
         return
-    request.getfixturevalue("transactional_db" if _wants_transactions(request) else "db")
+    # The database as pytest-django sets it up for this test (its marker and fixtures
+    # decide: transaction, serialized rollback...), before the key goes in.
+    request.getfixturevalue("_django_db_helper")
     from tests.factories import SigningKeyFactory
 
     yield SigningKeyFactory()
-
-
-def _wants_transactions(request: pytest.FixtureRequest) -> bool:
-    marker = request.node.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
-        return True
-    return "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,12 @@ from django.utils import timezone
 
 from authfort_django.accounts import mailed_tokens
 from authfort_django.conf import authfort_settings
+from authfort_django.keys.crypto import (
+    generate_private_key,
+    public_jwk,
+    serialize_private_key,
+)
+from authfort_django.keys.encryption import encrypt_private_key
 from authfort_django.models import AccountToken, RefreshToken, Role, Session, User
 from authfort_django.sessions import lifecycle
 from tests import log_guard
@@ -44,8 +50,6 @@ _key_pool: dict[str, list] = {}
 
 
 def pooled_private_key(algorithm: str, index: int):
-    from authfort_django.keys.crypto import generate_private_key
-
     pool = _key_pool.setdefault(algorithm, [])
     while len(pool) <= index % _KEY_POOL_SIZE:
         pool.append(generate_private_key(algorithm))
@@ -57,7 +61,7 @@ class SigningKeyFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "authfort_django.SigningKey"
-        exclude = ("material",)
+        exclude = ("material", "jwk")
 
     class Params:
         pending = factory.Trait(
@@ -77,24 +81,12 @@ class SigningKeyFactory(factory.django.DjangoModelFactory):
 
     algorithm = "RS256"
     material = factory.LazyAttributeSequence(lambda o, n: pooled_private_key(o.algorithm, n))
-    kid = factory.LazyAttribute(lambda o: _public(o)["kid"])
-    public_jwk = factory.LazyAttribute(lambda o: _public(o))
-    private_key = factory.LazyAttribute(lambda o: _encrypted(o))
+    jwk = factory.LazyAttribute(lambda o: public_jwk(o.material, o.algorithm))
+    kid = factory.LazyAttribute(lambda o: o.jwk["kid"])
+    public_jwk = factory.LazyAttribute(lambda o: o.jwk)
+    private_key = factory.LazyAttribute(lambda o: encrypt_private_key(serialize_private_key(o.material), o.kid))
     created_at = factory.LazyFunction(timezone.now)
     activates_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))
-
-
-def _public(o) -> dict:
-    from authfort_django.keys.crypto import public_jwk
-
-    return public_jwk(o.material, o.algorithm)
-
-
-def _encrypted(o) -> str:
-    from authfort_django.keys.crypto import serialize_private_key
-    from authfort_django.keys.encryption import encrypt_private_key
-
-    return encrypt_private_key(serialize_private_key(o.material), _public(o)["kid"])
 
 
 class _RawSecretFactory(factory.django.DjangoModelFactory):

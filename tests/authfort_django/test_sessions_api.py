@@ -9,13 +9,11 @@ from tests.authfort_django.helpers import (
     BEARER_CHALLENGE,
     BEARER_REALM,
     INTROSPECTION_SECRET,
+    NO_SUCH_ID,
     bearer,
     status_and_code,
 )
 from tests.factories import SessionFactory, UserFactory
-
-# A well-formed id nobody has (fixed, so every xdist worker collects the same test ids).
-NO_SUCH_ID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 
 pytestmark = pytest.mark.django_db
 
