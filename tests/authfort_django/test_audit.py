@@ -140,3 +140,30 @@ def test_a_successful_login_is_signalled_with_its_session(api_client, django_cap
     assert event.user == user
     assert event.session is not None
     assert event.ip_address == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [({}, "refresh_token_missing"), ({"refresh_token": "not a token"}, "refresh_token_malformed"),
+     ({"refresh_token": "x" * 43}, "refresh_token_invalid")],
+)
+def test_a_refused_refresh_is_audited_with_its_reason(api_client, body, reason):
+    response = api_client.post("/auth/refresh", body, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (401, reason)
+    (event,) = AuthEvent.objects.filter(type=AuthEvent.Type.REFRESH_FAILED)
+    assert event.detail == {"reason": reason}
+    assert event.ip_address == "127.0.0.1"
+
+
+def test_a_replay_on_an_ended_session_is_audited_as_a_refused_refresh(api_client, user, password):
+    first = login(api_client, user, password)["refresh_token"]
+    refresh(api_client, first)
+    refresh(api_client, first)  # reuse: the session ends (refresh_reused)
+
+    again = refresh(api_client, first)  # the session had already ended
+
+    assert (again.status_code, again.json()["code"]) == (401, "refresh_token_reused")
+    assert AuthEvent.objects.filter(type=AuthEvent.Type.REFRESH_REUSED).count() == 1
+    replay = AuthEvent.objects.get(type=AuthEvent.Type.REFRESH_FAILED)
+    assert replay.detail == {"reason": "refresh_token_reused"} and replay.user == user

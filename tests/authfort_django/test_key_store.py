@@ -29,6 +29,7 @@ from authfort_django.keys.store import (
     key_store,
 )
 from authfort_django.models import AuthEvent, SigningKey
+from tests.factories import SigningKeyFactory
 
 # These tests make their own keys, starting from an empty key table.
 pytestmark = pytest.mark.no_signing_key
@@ -111,6 +112,16 @@ def test_the_jwks_of_a_new_installation_is_empty_until_a_key_is_made(db, empty_s
     assert kids(empty_store) == set()
     ensure_key(now=empty_store.now())
     assert kids(empty_store) == {empty_store.signing_key().kid}
+
+
+def test_a_key_made_by_another_process_signs_at_once_when_none_did(db, empty_store: KeyStore) -> None:
+    """No key is cached while none signs: the first `rotate_keys --if-none` of another
+    process is used by the next request, not one KEY_CACHE_TTL later."""
+    with pytest.raises(NoSigningKey):
+        empty_store.signing_key()
+    made_elsewhere = SigningKeyFactory(activates_at=empty_store.now())  # no invalidate(): another process
+
+    assert empty_store.signing_key().kid == made_elsewhere.kid
 
 
 def test_the_jwks_and_signing_key_of_a_published_set_agree(db, store: KeyStore) -> None:

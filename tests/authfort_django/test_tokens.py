@@ -86,3 +86,29 @@ def test_tokens_verify_with_pyjwt_using_only_the_published_jwks():
         options={"require": ["exp", "iat", "sub", "iss", "aud"]},
     )
     assert claims["sub"]
+
+
+# The server's own verification: one verifier over one key set, updated in place.
+
+
+def test_the_server_keeps_one_verifier_and_updates_its_keys_in_place_across_a_rotation():
+    from authfort_django.keys.rotation import revoke, rotate
+    from authfort_django.sessions.lifecycle import start_session
+    from authfort_django.tokens import verification
+    from verifier_client import UnknownKeyError
+
+    user = UserFactory()
+    old_token = issue_access_token(user, start_session(user).session).token
+    verifier = verification._server_verifier.get()
+    assert verification.verify_access_token(old_token).sub == str(user.pk)
+
+    new_key = rotate(immediately=True).key
+    assert verification._server_verifier.get() is verifier  # no new verifier for new keys
+    new_token = issue_access_token(user, start_session(user).session).token
+    assert _header(new_token)["kid"] == new_key.kid
+    assert verification.verify_access_token(new_token).sub == str(user.pk)
+
+    revoke(_header(old_token)["kid"])
+    assert verification._server_verifier.get() is verifier
+    with pytest.raises(UnknownKeyError):  # the revoked key is distrusted at once
+        verification.verify_access_token(old_token)

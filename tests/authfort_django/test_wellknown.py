@@ -178,6 +178,36 @@ def test_a_login_without_a_signing_key_is_503_with_a_code_not_a_500(client):
 
 
 @pytest.mark.no_signing_key
+def test_a_register_without_a_signing_key_creates_no_account(client):
+    from authfort_django.models import User
+
+    response = client.post(
+        "/auth/register", {"email": "new@example.com", "password": "a long enough passphrase"},
+        content_type="application/json",
+    )
+
+    assert (response.status_code, response.json()["code"]) == (503, "signing_key_missing")
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+@pytest.mark.no_signing_key
+def test_a_refresh_without_a_signing_key_keeps_the_refresh_token_usable(client):
+    from authfort_django.keys.rotation import ensure_key
+    from authfort_django.models import RefreshToken
+    from tests.factories import session_with_refresh_token
+
+    _, raw = session_with_refresh_token()
+
+    refused = client.post("/auth/refresh", {"refresh_token": raw}, content_type="application/json")
+
+    assert (refused.status_code, refused.json()["code"]) == (503, "signing_key_missing")
+    assert not RefreshToken.objects.filter(used_at__isnull=False).exists()  # not consumed
+    ensure_key()
+    retried = client.post("/auth/refresh", {"refresh_token": raw}, content_type="application/json")
+    assert retried.status_code == 200, retried.content
+
+
+@pytest.mark.no_signing_key
 def test_a_token_presented_to_a_server_without_keys_is_a_401_not_a_500(client):
     from authfort_django.keys.crypto import generate_private_key
     from tests.helpers.tokens import mint
