@@ -91,8 +91,6 @@ class UnknownKeyError(VerificationError):
     default_reason = "The token was signed with a key that is not published."
 
 
-
-
 class InvalidSignatureError(VerificationError):
     code = "invalid_signature"
     default_reason = "The token signature is invalid."
