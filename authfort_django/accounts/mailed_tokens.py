@@ -107,12 +107,9 @@ def redeem(raw: object, purpose: str, *, now: datetime | None = None) -> Account
     if shape is None:
         raise TokenRejected("invalid")
     selector, verifier = shape.groups()
-    record = (
-        AccountToken.objects.select_for_update()
-        .select_related("user")
-        .filter(selector=selector, purpose=purpose)
-        .first()
-    )
+    # Only the token row is locked (no join): locking the user row too would make the
+    # foreign-key checks of concurrent audit rows wait on it, and deadlock.
+    record = AccountToken.objects.select_for_update().filter(selector=selector, purpose=purpose).first()
     if record is None or not hmac.compare_digest(_hash_verifier(verifier), record.verifier_hash):
         raise TokenRejected("invalid")
     user = record.user

@@ -68,16 +68,15 @@ def rotate_refresh_token(raw: object, context: RequestContext = NO_REQUEST) -> S
     newly_revoked = False
     with transaction.atomic():
         try:
-            # Lock the token row: a concurrent refresh of the same token waits here and
-            # then finds it consumed, so exactly one of them succeeds.
-            current = (
-                RefreshToken.objects.select_for_update()
-                .select_related("session__user")
-                .get(token_hash=token_hash)
-            )
+            # Lock the token row, and only it: a concurrent refresh of the same token waits
+            # here and then finds it consumed, so exactly one of them succeeds. Joining the
+            # session and user into this query would lock their rows FOR UPDATE too, and the
+            # foreign-key checks of the audit rows the losers write then deadlock against it.
+            current = RefreshToken.objects.select_for_update().get(token_hash=token_hash)
         except RefreshToken.DoesNotExist:
             raise errors.RefreshError() from None
-        session = current.session
+        session = Session.objects.select_related("user").get(pk=current.session_id)
+        current.session = session
         if current.used_at is not None:
             if session.revoked_at is None:
                 revoke_session(session, reason="refresh_token_reused", now=now)
