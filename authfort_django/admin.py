@@ -1,4 +1,5 @@
-"""Django admin: users and roles editable; signing keys and audit events read-only.
+"""Django admin: accounts (roles, verification) and roles editable, the bundled user model
+when the project uses it; signing keys and audit events read-only.
 
 The SigningKey admin never selects or renders `private_key`: it is excluded from
 every form, list and query of that admin.
@@ -11,59 +12,85 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from authfort_django.keys.states import key_state
-from authfort_django.models import AuthEvent, Role, SigningKey, User
+from authfort_django.models import Account, AuthEvent, Role, SigningKey, User
 
 
-class UserCreationForm(AdminUserCreationForm):
-    """Django's admin creation form (password twice, validators run) for email login."""
+class AccountInline(admin.StackedInline):
+    """authfort's state of the user, on the bundled user's page."""
 
-    class Meta:
-        model = User
-        fields = ("email",)
-
-
-class UserChangeFormByEmail(UserChangeForm):
-    class Meta:
-        model = User
-        fields = "__all__"
+    model = Account
+    can_delete = False
+    fields = ("sub", "email", "email_verified_at", "roles", "token_version")
+    readonly_fields = ("sub", "email", "token_version")
+    filter_horizontal = ("roles",)
 
 
-@admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    form = UserChangeFormByEmail
-    add_form = UserCreationForm
-    list_display = ("email", "name", "is_active", "is_staff", "date_joined")
-    list_filter = ("is_active", "is_staff", "is_superuser", "roles")
-    search_fields = ("email", "name")
-    ordering = ("email",)
-    filter_horizontal = ("roles", "groups", "user_permissions")
-    readonly_fields = ("token_version", "last_login", "date_joined")
-    fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("name", "email_verified_at")}),
-        ("Roles (the roles claim of access tokens)", {"fields": ("roles",)}),
-        (
-            "Permissions",
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
-        ),
-        ("Tokens and dates", {"fields": ("token_version", "last_login", "date_joined")}),
-    )
-    add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "name", "usable_password", "password1", "password2")}),
-    )
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    """Roles and verification of any project's users (whatever AUTH_USER_MODEL is).
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """Bump token_version when roles change, so tokens with the old roles stop passing `ver` checks."""
-        user = form.instance
-        before = set(user.roles.values_list("pk", flat=True)) if change else set()
-        super().save_related(request, form, formsets, change)
-        if change and set(user.roles.values_list("pk", flat=True)) != before:
-            User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    Changing roles here bumps the token version and writes the audit events through the
+    same receiver as the API (accounts/credentials.py).
+    """
+
+    list_display = ("email", "user", "sub", "email_verified_at", "token_version")
+    list_select_related = ("user",)
+    list_filter = ("roles",)
+    search_fields = ("email", "sub")
+    fields = ("user", "sub", "email", "email_verified_at", "roles", "token_version")
+    readonly_fields = ("user", "sub", "email", "token_version")
+    filter_horizontal = ("roles",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # every user gets one when it is saved
+
+
+if not User._meta.swapped:
+
+    class UserCreationForm(AdminUserCreationForm):
+        """Django's admin creation form (password twice, validators run) for email login."""
+
+        class Meta:
+            model = User
+            fields = ("email",)
+
+    class UserChangeFormByEmail(UserChangeForm):
+        class Meta:
+            model = User
+            fields = "__all__"
+
+    @admin.register(User)
+    class UserAdmin(DjangoUserAdmin):
+        form = UserChangeFormByEmail
+        add_form = UserCreationForm
+        inlines = (AccountInline,)
+
+        def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+            # A new user's Account is created by the credential receiver when it is saved.
+            return super().get_inline_instances(request, obj) if obj is not None else []
+        list_display = ("email", "name", "is_active", "is_staff", "date_joined")
+        list_filter = ("is_active", "is_staff", "is_superuser", "authfort_account__roles")
+        search_fields = ("email", "name")
+        ordering = ("email",)
+        filter_horizontal = ("groups", "user_permissions")
+        readonly_fields = ("last_login", "date_joined")
+        fieldsets = (
+            (None, {"fields": ("email", "password")}),
+            ("Profile", {"fields": ("name",)}),
+            (
+                "Permissions",
+                {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            ),
+            ("Dates", {"fields": ("last_login", "date_joined")}),
+        )
+        add_fieldsets = (
+            (None, {"classes": ("wide",), "fields": ("email", "name", "usable_password", "password1", "password2")}),
+        )
 
 
 @admin.register(Role)
@@ -72,7 +99,7 @@ class RoleAdmin(admin.ModelAdmin):
     search_fields = ("name", "description")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Role]:
-        return super().get_queryset(request).annotate(_user_count=Count("users"))
+        return super().get_queryset(request).annotate(_user_count=Count("accounts"))
 
     @admin.display(description="users", ordering="_user_count")
     def user_count(self, role: Role) -> int:
@@ -116,7 +143,7 @@ class SigningKeyAdmin(ReadOnlyAdmin):
 class AuthEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "type", "user", "ip_address")
     list_filter = ("type",)
-    search_fields = ("user__email", "ip_address")
+    search_fields = ("ip_address",)
     date_hierarchy = "created_at"
     list_select_related = ("user",)
     fields = ("created_at", "type", "user", "session", "ip_address", "user_agent", "detail")

@@ -10,4 +10,7 @@ class AuthfortConfig(AppConfig):
     def ready(self) -> None:
         # Only registration here: checks and receivers. No database access.
         from authfort_django import checks  # noqa: F401
+        from authfort_django.accounts import credentials
         from authfort_django.observability.metrics import receivers  # noqa: F401
+
+        credentials.connect()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from authfort_django.managers import UserManager
+from authfort_django.managers import AccountManager, UserManager
 
 
 class Role(models.Model):
@@ -25,18 +26,21 @@ class Role(models.Model):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
+    """The bundled user model, for new projects that choose it.
+
+    Swappable like `auth.User`: it exists only where AUTH_USER_MODEL is
+    "authfort_django.User". Any other project keeps its own user model, and adding
+    the app creates no second user table. authfort's own state of a user (sub,
+    token version, roles, canonical email) lives in Account, whatever the model.
+    """
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # unique=True satisfies auth.E003; the Lower(email) constraint is the one that matters.
+    # unique=True satisfies auth.E003; Account.email (the canonical form) is what identifies.
     email = models.EmailField(max_length=254, unique=True)
     name = models.CharField(max_length=150, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
-    # Bumped to invalidate every access token of the user at once (the `ver` claim).
-    token_version = models.PositiveIntegerField(default=0)
-    # Set when the user proves control of `email` (a verification or password-reset link).
-    email_verified_at = models.DateTimeField(null=True, blank=True)
-    roles = models.ManyToManyField(Role, blank=True, related_name="users")
 
     objects = UserManager()
 
@@ -45,12 +49,69 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: list[str] = []
 
     class Meta:
+        swappable = "AUTH_USER_MODEL"
         constraints = [
             models.UniqueConstraint(Lower("email"), name="authfort_user_email_ci_unique"),
         ]
 
     def __str__(self) -> str:
         return self.email
+
+    # Read-only views of the Account, for code written against the 0.2 model, where these
+    # were fields. Changes go through the Account (or the API), never through the user.
+    @property
+    def token_version(self) -> int:
+        return Account.objects.of(self).token_version
+
+    @property
+    def email_verified_at(self):  # type: ignore[no-untyped-def]
+        return Account.objects.of(self).email_verified_at
+
+    def role_names(self) -> list[str]:
+        return Account.objects.of(self).role_names()
+
+
+class CanonicalEmailField(models.CharField):
+    """A canonical email address (authfort_django.email_address), compared byte for byte.
+
+    PostgreSQL and SQLite compare text exactly by default; MariaDB's default
+    collations fold case and accents (`ß` equals `ss` there), which would turn the
+    unique index and every lookup back into a look-alike match. Hence a binary
+    collation on MySQL/MariaDB only.
+    """
+
+    def db_parameters(self, connection):  # type: ignore[no-untyped-def]
+        parameters = super().db_parameters(connection)
+        if connection.vendor == "mysql":
+            parameters["collation"] = "utf8mb4_bin"
+        return parameters
+
+
+class Account(models.Model):
+    """authfort's own state of one user, one-to-one with AUTH_USER_MODEL.
+
+    `sub` is the user's id in every token (for users of the bundled 0.2 model it is
+    their old primary key, so tokens and consumers' records stay valid). `email` is
+    the canonical address the user signs in with; empty when the user has no address,
+    or when another account already holds its canonical form (see the
+    authfort_email_conflicts command).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="authfort_account"
+    )
+    sub = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    email = CanonicalEmailField(max_length=254, unique=True, null=True, blank=True)
+    # Set when the user proves control of `email` (a verification or password-reset link).
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Bumped to invalidate every access token of the user at once (the `ver` claim).
+    token_version = models.PositiveIntegerField(default=0)
+    roles = models.ManyToManyField(Role, blank=True, related_name="accounts")
+
+    objects = AccountManager()
+
+    def __str__(self) -> str:
+        return self.email or str(self.sub)
 
     def role_names(self) -> list[str]:
         return sorted(role.name for role in self.roles.all())
@@ -81,7 +142,7 @@ class Session(models.Model):
     """One sign-in: the `sid` claim of its access tokens and the family of its refresh tokens."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_sessions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="authfort_sessions")
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -140,7 +201,7 @@ class AuthEvent(models.Model):
         EMAIL_VERIFICATION_FAILED = "email_verification_failed"
 
     type = models.CharField(max_length=32, choices=Type.choices)
-    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
@@ -177,7 +238,7 @@ class AccountToken(models.Model):
         VERIFY_EMAIL = "verify_email"
 
     purpose = models.CharField(max_length=16, choices=Purpose.choices)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="authfort_account_tokens")
     selector = models.CharField(max_length=32, unique=True)
     verifier_hash = models.CharField(max_length=64)
     binding = models.CharField(max_length=64)

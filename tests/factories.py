@@ -12,7 +12,7 @@ from authfort_django.keys.crypto import (
     serialize_private_key,
 )
 from authfort_django.keys.encryption import encrypt_private_key
-from authfort_django.models import AccountToken, RefreshToken, Role, Session, User
+from authfort_django.models import Account, AccountToken, RefreshToken, Role, Session, User
 from authfort_django.sessions import lifecycle
 from tests import log_guard
 
@@ -37,9 +37,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password(DEFAULT_PASSWORD)
 
     @factory.post_generation
+    def email_verified_at(self, create, extracted, **kwargs):
+        """UserFactory(email_verified_at=...): set on the user's Account."""
+        if create and extracted is not None:
+            account = Account.objects.of(self)
+            account.email_verified_at = extracted
+            account.save(update_fields=["email_verified_at"])
+
+    @factory.post_generation
     def roles(self, create, extracted, **kwargs):
         if create and extracted:
-            self.roles.add(*[RoleFactory(name=name) if isinstance(name, str) else name for name in extracted])
+            roles = [RoleFactory(name=name) if isinstance(name, str) else name for name in extracted]
+            Account.objects.of(self).roles.add(*roles)
 
 
 # Signing keys: the key material is generated once per test session (RSA generation

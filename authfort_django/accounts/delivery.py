@@ -17,6 +17,7 @@ from authfort_django import audit
 from authfort_django.accounts import mailed_tokens, mails
 from authfort_django.accounts.mailed_tokens import Purpose
 from authfort_django.conf import authfort_settings
+from authfort_django.accounts.users import user_for_email
 from authfort_django.models import User
 from authfort_django.request_context import RequestContext
 
@@ -24,7 +25,9 @@ logger = logging.getLogger("authfort.recovery")
 
 
 def active_user(email: str) -> User | None:
-    return User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    """The active user whose canonical address is that of `email`, or None."""
+    user = user_for_email(email)
+    return user if user is not None and user.is_active else None
 
 
 def mail_token(
@@ -56,7 +59,7 @@ def deliver(signal: Signal, kind: mails.MailKind, user: User, raw_token: str, co
     Failures are logged (mails.py, here) and change nothing in the answer.
     """
     link = mails.link(kind, raw_token)
-    for receiver, result in signal.send_robust(sender=User, user=user, token=raw_token, link=link, request=context.request):
+    for receiver, result in signal.send_robust(sender=type(user), user=user, token=raw_token, link=link, request=context.request):
         if isinstance(result, Exception):
             logger.error("a %s receiver failed: %s %s", kind.templates, receiver, type(result).__name__)
     if authfort_settings.SEND_ACCOUNT_EMAILS:

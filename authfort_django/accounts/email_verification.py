@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from authfort_django.accounts.users import email_is_verified, mark_email_verified
 from authfort_django import audit
 from authfort_django.accounts import errors, mailed_tokens, mails
 from authfort_django.accounts.delivery import active_user, mail_token
@@ -31,12 +32,12 @@ def request_email_verification(
     """
     mails.frontend_url()
     if user is not None:
-        if user.email_verified_at is not None:
+        if email_is_verified(user):
             raise errors.EmailAlreadyVerified()
         target: User | None = user
     else:
         target = active_user(email or "")
-        if target is not None and target.email_verified_at is not None:
+        if target is not None and email_is_verified(target):
             target = None
     mail_token(
         kind=mails.VERIFY_EMAIL,
@@ -55,11 +56,9 @@ def verify_email(*, token: object, context: RequestContext = NO_REQUEST) -> User
     try:
         with transaction.atomic():
             user = mailed_tokens.redeem(token, Purpose.VERIFY_EMAIL, now=now).user
-            if user.email_verified_at is None:
-                user.email_verified_at = now
-                user.save(update_fields=["email_verified_at"])
+            mark_email_verified(user, now)
             audit.record(AuthEvent.Type.EMAIL_VERIFIED, user=user, context=context)
-            transaction.on_commit(lambda: email_verified.send(sender=User, user=user, request=context.request))
+            transaction.on_commit(lambda: email_verified.send(sender=type(user), user=user, request=context.request))
     except TokenRejected as rejected:
         audit.record(AuthEvent.Type.EMAIL_VERIFICATION_FAILED, user=rejected.user, context=context, reason=rejected.reason)
         raise _VERIFICATION_ERRORS[rejected.reason]() from None

@@ -7,12 +7,14 @@ sessions/errors.py).
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_login_failed
 
 from authfort_django import audit
 from authfort_django.accounts import errors
 from authfort_django.conf import authfort_settings
-from authfort_django.models import AuthEvent, User
+from authfort_django.accounts.users import user_for_email
+from authfort_django.models import Account, AuthEvent, User
 from authfort_django.request_context import NO_REQUEST, RequestContext
 from authfort_django.sessions.errors import RefreshError, RefreshTokenReused
 from authfort_django.sessions.lifecycle import revoke_session, start_session
@@ -22,7 +24,7 @@ from authfort_django.tokens.signing import ensure_can_sign
 
 
 def _ensure_verified(user: User) -> None:
-    if authfort_settings.REQUIRE_VERIFIED_EMAIL and user.email_verified_at is None:
+    if authfort_settings.REQUIRE_VERIFIED_EMAIL and Account.objects.of(user).email_verified_at is None:
         raise errors.EmailNotVerified()
 
 
@@ -33,11 +35,12 @@ def login(*, email: str, password: str, context: RequestContext = NO_REQUEST) ->
     EmailNotVerified (only after the right password) under REQUIRE_VERIFIED_EMAIL.
     """
     ensure_can_sign()  # the same 503 for every caller, before anything is checked or written
-    # Through authenticate(): ModelBackend runs the hasher for unknown emails too, so
-    # the answer time does not tell whether an account exists.
-    user = authenticate(context.request, email=email, password=password)
+    user = _user_with_password(email, password)
     if user is None:
-        known = User.objects.filter(email__iexact=email).first()
+        known = user_for_email(email)
+        user_login_failed.send(
+            sender=__name__, credentials={"email": email, "password": "********"}, request=context.request
+        )
         audit.record(
             AuthEvent.Type.LOGIN_FAILED,
             user=known,
@@ -53,6 +56,22 @@ def login(*, email: str, password: str, context: RequestContext = NO_REQUEST) ->
     grant = start_session(user, context)
     audit.record(AuthEvent.Type.LOGIN_SUCCEEDED, user=user, session=grant.session, context=context)
     return issue_pair(user, grant)
+
+
+def _user_with_password(email: str, password: str) -> User | None:
+    """The active user with this canonical address and password, or None.
+
+    By the canonical address, compared exactly (never `iexact`). An unknown address
+    still runs the password hasher once, as ModelBackend does, so the answer time does
+    not tell whether an account exists.
+    """
+    user = user_for_email(email)
+    if user is None:
+        get_user_model()().set_password(password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
 
 
 def refresh(*, refresh_token: object, context: RequestContext = NO_REQUEST) -> TokenPair:

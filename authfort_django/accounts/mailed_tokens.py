@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from authfort_django.models import AccountToken, User
+from authfort_django.models import Account, AccountToken, User
 from authfort_django.observability import context as log_context
 
 SELECTOR_BYTES = 12
@@ -56,7 +56,8 @@ def _hash_verifier(verifier: str) -> str:
 
 def binding(purpose: str, user: User) -> str:
     """What the token vouches for, as a keyed digest: it changes with the email (and password)."""
-    material = user.email.strip().lower()
+    # The canonical address (for 0.2 links: the same string as before, for ASCII addresses).
+    material = Account.objects.of(user).email or ""
     if purpose == Purpose.PASSWORD_RESET:
         material += "\x00" + (user.password or "")
     # The salt keeps its 0.2 module name: links mailed before an upgrade still work.

@@ -10,6 +10,8 @@ names earlier on its template path.
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -18,7 +20,8 @@ from django.template.loader import render_to_string
 
 from authfort_django.accounts.errors import EmailLinksNotConfigured
 from authfort_django.conf import authfort_settings
-from authfort_django.models import User
+from authfort_django.accounts.users import display_name
+from authfort_django.models import Account, User
 
 logger = logging.getLogger("authfort.mail")
 
@@ -49,10 +52,27 @@ def link(kind: MailKind, token: str) -> str:
     return frontend_url() + path.replace("{token}", quote(token, safe=""))
 
 
+# Anything a mail reader could take for a link: a scheme, `www.`, or a dotted host name.
+_LINK_LIKE = re.compile(r"[a-z][a-z0-9+.-]*:|www\.|[^\s.]\.[^\s.]", re.IGNORECASE)
+
+
+def greeting_name(user: User) -> str:
+    """The user's name as a mail may show it: one line, no control characters, and
+    nothing that looks like a link (the name is chosen by whoever registered, and a
+    mail from us must not carry their text as a link). Otherwise no name at all."""
+    name = " ".join(display_name(user).split())
+    if any(unicodedata.category(ch)[0] == "C" for ch in name) or _LINK_LIKE.search(name):
+        return ""
+    return name
+
+
 def render(kind: MailKind, user: User, link_url: str) -> EmailMultiAlternatives:
     ttl = int(getattr(authfort_settings, kind.ttl_setting))
+    address = Account.objects.of(user).email
     context = {
-        "user": user,
+        "user": user,  # for projects' own templates; ours show only the two below
+        "name": greeting_name(user),
+        "email": address,
         "link": link_url,
         "valid_minutes": ttl // 60,
         "valid_hours": ttl // 3600,
@@ -63,7 +83,8 @@ def render(kind: MailKind, user: User, link_url: str) -> EmailMultiAlternatives:
     subject = " ".join(subject.split())
     text = render_to_string(f"{TEMPLATE_DIR}/{kind.templates}_body.txt", context)
     html = render_to_string(f"{TEMPLATE_DIR}/{kind.templates}_body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
+    # Exactly the stored canonical form: the address the account was checked against.
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[address])
     message.attach_alternative(html, "text/html")
     return message
 
@@ -73,6 +94,9 @@ def send(kind: MailKind, user: User, link_url: str) -> bool:
 
     A failure must not change the HTTP answer: that would tell who has an account.
     """
+    if not Account.objects.of(user).email:
+        logger.error("%s mail to user %s not sent: the account has no usable address", kind.templates, user.pk)
+        return False
     try:
         render(kind, user, link_url).send()
     except Exception as error:  # noqa: BLE001 - any backend failure: logged, answered the same

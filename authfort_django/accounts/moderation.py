@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.db import transaction
 
 from authfort_django import audit
 from authfort_django.accounts import errors
+from authfort_django.accounts.credentials import changing_credentials
 from authfort_django.accounts.roles import ensure_may_manage
+from authfort_django.accounts.users import sub_of, user_for_sub
 from authfort_django.models import AuthEvent, User
 from authfort_django.request_context import NO_REQUEST, RequestContext
-from authfort_django.sessions.lifecycle import end_every_session
 from authfort_django.signals import user_banned
 
 
 def find_user(user_id: str) -> User:
-    """The user with this id (any UUID spelling), or UserNotFound."""
-    try:
-        pk = uuid.UUID(str(user_id))
-    except ValueError:
-        raise errors.UserNotFound() from None
-    user = User.objects.filter(pk=pk).first()
+    """The user with this id (the `sub` of their tokens, any UUID spelling), or UserNotFound."""
+    user = user_for_sub(user_id)
     if user is None:
         raise errors.UserNotFound()
     return user
@@ -37,11 +32,13 @@ def ban(target: User, *, by: User, context: RequestContext = NO_REQUEST) -> int:
         raise errors.CannotBanYourself()
     ensure_may_manage(by, target)
     with transaction.atomic():
-        User.objects.filter(pk=target.pk).update(is_active=False)
         target.is_active = False
-        ended = end_every_session(target, reason="banned")
-        audit.record(AuthEvent.Type.BANNED, user=target, context=context, by=str(by.pk), sessions_revoked=ended)
-        transaction.on_commit(lambda: user_banned.send(sender=User, user=target, by=by, request=context.request))
+        # The credential receiver ends every session and access token (accounts/credentials.py).
+        with changing_credentials(context, caller_records_event=True, reason="banned") as change:
+            target.save(update_fields=["is_active"])
+        ended = change.sessions_ended
+        audit.record(AuthEvent.Type.BANNED, user=target, context=context, by=sub_of(by), sessions_revoked=ended)
+        transaction.on_commit(lambda: user_banned.send(sender=type(target), user=target, by=by, request=context.request))
     return ended
 
 
@@ -49,6 +46,7 @@ def unban(target: User, *, by: User, context: RequestContext = NO_REQUEST) -> No
     """Reactivate `target`. Their old sessions stay ended: they log in again."""
     ensure_may_manage(by, target)
     with transaction.atomic():
-        User.objects.filter(pk=target.pk).update(is_active=True)
         target.is_active = True
-        audit.record(AuthEvent.Type.UNBANNED, user=target, context=context, by=str(by.pk))
+        with changing_credentials(context, caller_records_event=True):
+            target.save(update_fields=["is_active"])
+        audit.record(AuthEvent.Type.UNBANNED, user=target, context=context, by=sub_of(by))

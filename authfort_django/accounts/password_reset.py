@@ -6,6 +6,7 @@ from django.contrib.auth import password_validation
 from django.db import transaction
 from django.utils import timezone
 
+from authfort_django.accounts.users import mark_email_verified
 from authfort_django import audit
 from authfort_django.accounts import errors, mailed_tokens, mails
 from authfort_django.accounts.delivery import active_user, mail_token
@@ -50,12 +51,10 @@ def confirm_password_reset(*, token: object, new_password: str, context: Request
             record = mailed_tokens.redeem(token, Purpose.PASSWORD_RESET, now=now)
             user = record.user
             password_validation.validate_password(new_password, user=user)
-            ended = replace_password(user, new_password, reason="password_reset")
-            if user.email_verified_at is None:  # the mailbox is proven
-                user.email_verified_at = now
-                user.save(update_fields=["email_verified_at"])
+            ended = replace_password(user, new_password, reason="password_reset", context=context)
+            mark_email_verified(user, now)  # the mailbox is proven
             audit.record(AuthEvent.Type.PASSWORD_RESET_COMPLETED, user=user, context=context, sessions_revoked=ended)
-            transaction.on_commit(lambda: password_reset_completed.send(sender=User, user=user, request=context.request))
+            transaction.on_commit(lambda: password_reset_completed.send(sender=type(user), user=user, request=context.request))
     except TokenRejected as rejected:
         audit.record(AuthEvent.Type.PASSWORD_RESET_FAILED, user=rejected.user, context=context, reason=rejected.reason)
         raise _RESET_ERRORS[rejected.reason]() from None

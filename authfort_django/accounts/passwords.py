@@ -11,9 +11,10 @@ from django.db import transaction
 
 from authfort_django import audit
 from authfort_django.accounts import errors
+from authfort_django.accounts.credentials import changing_credentials
 from authfort_django.models import AuthEvent, User
 from authfort_django.request_context import NO_REQUEST, RequestContext
-from authfort_django.sessions.lifecycle import end_every_session, start_session
+from authfort_django.sessions.lifecycle import start_session
 from authfort_django.tokens.pairs import TokenPair, issue_pair
 
 
@@ -32,7 +33,7 @@ def change_password(
             "The current password (`old_password`) is incorrect; nothing was changed."
         )
     with transaction.atomic():
-        ended = replace_password(user, new_password, reason="password_changed")
+        ended = replace_password(user, new_password, reason="password_changed", context=context)
         grant = start_session(user, context)
         audit.record(
             AuthEvent.Type.PASSWORD_CHANGED,
@@ -44,9 +45,15 @@ def change_password(
         return issue_pair(user, grant)
 
 
-def replace_password(user: User, new_password: str, *, reason: str) -> int:
-    """Store `new_password` (already validated) and end every session and access token of
-    `user`; returns how many sessions ended. For password change and password reset."""
+def replace_password(
+    user: User, new_password: str, *, reason: str, context: RequestContext = NO_REQUEST
+) -> int:
+    """Store `new_password` (already validated); returns how many sessions ended.
+
+    Ending every session and access token of `user` is done by the credential receiver
+    (accounts/credentials.py), as for any other way of saving a new password; the
+    caller records the audit event. For password change and password reset."""
     user.set_password(new_password)
-    user.save(update_fields=["password"])
-    return end_every_session(user, reason=reason)
+    with changing_credentials(context, caller_records_event=True, reason=reason) as change:
+        user.save(update_fields=["password"])
+    return change.sessions_ended

@@ -10,7 +10,9 @@ from authfort_django import audit
 from authfort_django.accounts import errors
 from authfort_django.accounts.email_verification import request_email_verification
 from authfort_django.conf import authfort_settings
-from authfort_django.models import AuthEvent, Role, User
+from authfort_django.accounts.credentials import changing_credentials
+from authfort_django.accounts.users import new_user
+from authfort_django.models import Account, AuthEvent, Role, User
 from authfort_django.request_context import NO_REQUEST, RequestContext
 from authfort_django.sessions.lifecycle import start_session
 from authfort_django.tokens.pairs import TokenPair, issue_pair
@@ -23,19 +25,25 @@ def register(
     *, email: str, password: str, name: str = "", context: RequestContext = NO_REQUEST
 ) -> TokenPair | User:
     """The new account's token pair; with REQUIRE_VERIFIED_EMAIL, the new user alone
-    (no session until the address is verified: a verification link is mailed)."""
+    (no session until the address is verified: a verification link is mailed).
+
+    `email` is already canonical and acceptable for a new account (the serializer runs
+    email_address.address_for_new_account)."""
     ensure_can_sign()  # no account is created that could not be signed in
     if not authfort_settings.REGISTRATION_OPEN:
         raise errors.RegistrationClosed()
-    if User.objects.filter(email__iexact=email).exists():
+    if Account.objects.filter(email=email).exists():
         raise errors.EmailTaken()
     try:
-        with transaction.atomic():
-            user = User.objects.create_user(email=email, password=password, name=name)
+        with transaction.atomic(), changing_credentials(context, caller_records_event=True):
+            user = new_user(email=email, password=password, name=name)
+            account = Account.objects.of(user)
+            if account.email != email:
+                # A concurrent registration of the same address committed first.
+                raise IntegrityError("canonical address taken")
             default_roles = list(authfort_settings.DEFAULT_ROLES)
             if default_roles:
-                roles = [Role.objects.get_or_create(name=n)[0] for n in default_roles]
-                user.roles.add(*roles)
+                account.roles.add(*[Role.objects.get_or_create(name=n)[0] for n in default_roles])
     except IntegrityError:
         # A concurrent registration of the same address won the race for the unique index.
         raise errors.EmailTaken() from None

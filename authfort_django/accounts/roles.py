@@ -13,16 +13,17 @@ from django.db import IntegrityError, transaction
 
 from authfort_django import audit
 from authfort_django.accounts import errors
-from authfort_django.models import AuthEvent, Role, User
+from authfort_django.accounts.credentials import changing_credentials
+from authfort_django.accounts.users import sub_of
+from authfort_django.models import Account, AuthEvent, Role, User
 from authfort_django.request_context import NO_REQUEST, RequestContext
-from authfort_django.sessions.lifecycle import bump_token_version
 
 ADMIN_ROLE = "admin"
 
 
 def is_admin(user: User) -> bool:
     """Staff, or holds the `admin` role (read from the database, not from a token)."""
-    return bool(user.is_staff) or user.roles.filter(name=ADMIN_ROLE).exists()
+    return bool(user.is_staff) or Account.objects.of(user).roles.filter(name=ADMIN_ROLE).exists()
 
 
 def ensure_may_manage(actor: User, target: User) -> None:
@@ -58,12 +59,14 @@ def grant_role(user: User, role_name: str, *, by: User, context: RequestContext 
     """Give `user` the role; returns False (and changes nothing) if they already had it."""
     ensure_may_manage(by, user)
     role = _role(role_name)
+    account = Account.objects.of(user)
     with transaction.atomic():
-        if user.roles.filter(pk=role.pk).exists():
+        if account.roles.filter(pk=role.pk).exists():
             return False
-        user.roles.add(role)
-        bump_token_version(user)
-        audit.record(AuthEvent.Type.ROLE_GRANTED, user=user, context=context, role=role.name, by=str(by.pk))
+        # The role receiver bumps the token version (accounts/credentials.py).
+        with changing_credentials(context, caller_records_event=True):
+            account.roles.add(role)
+        audit.record(AuthEvent.Type.ROLE_GRANTED, user=user, context=context, role=role.name, by=sub_of(by))
     return True
 
 
@@ -71,10 +74,11 @@ def revoke_role(user: User, role_name: str, *, by: User, context: RequestContext
     """Take the role from `user`; returns False (and changes nothing) if they did not have it."""
     ensure_may_manage(by, user)
     role = _role(role_name)
+    account = Account.objects.of(user)
     with transaction.atomic():
-        if not user.roles.filter(pk=role.pk).exists():
+        if not account.roles.filter(pk=role.pk).exists():
             return False
-        user.roles.remove(role)
-        bump_token_version(user)
-        audit.record(AuthEvent.Type.ROLE_REVOKED, user=user, context=context, role=role.name, by=str(by.pk))
+        with changing_credentials(context, caller_records_event=True):
+            account.roles.remove(role)
+        audit.record(AuthEvent.Type.ROLE_REVOKED, user=user, context=context, role=role.name, by=sub_of(by))
     return True

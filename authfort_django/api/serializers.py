@@ -3,29 +3,49 @@ client sends (is_staff, roles, id, token_version, ...) is ignored."""
 
 from __future__ import annotations
 
+import unicodedata
+import uuid
 from typing import Any
 
-from django.contrib.auth import password_validation
+from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from authfort_django.models import Role, Session, User
+from authfort_django.accounts.users import display_name
+from authfort_django.email_address import InvalidEmailAddress, address_for_new_account
+from authfort_django.models import Account, Role, Session, User
 from authfort_django.tokens.pairs import TokenPair
 
 # Long enough for any passphrase, short enough that hashing it is no denial of service.
 MAX_PASSWORD_LENGTH = 1024
 
 
-class UserSerializer(serializers.ModelSerializer):
-    roles = serializers.SerializerMethodField()
+class UserSerializer(serializers.Serializer):
+    """The user as the API shows it, for any AUTH_USER_MODEL. `id` is the `sub` of their
+    tokens; `email` the canonical address (null when the account has none)."""
 
-    class Meta:
-        model = User
-        fields = ["id", "email", "name", "roles", "is_staff", "date_joined"]
-        read_only_fields = fields
+    id = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
+    email_verified = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField()
+    roles = serializers.SerializerMethodField()
+    is_staff = serializers.BooleanField(read_only=True, default=False)
+    date_joined = serializers.DateTimeField(read_only=True, default=None)
+
+    def get_id(self, user: User) -> uuid.UUID:
+        return Account.objects.of(user).sub
+
+    def get_email(self, user: User) -> str | None:
+        return Account.objects.of(user).email
+
+    def get_email_verified(self, user: User) -> bool:
+        return Account.objects.of(user).email_verified_at is not None
+
+    def get_name(self, user: User) -> str:
+        return display_name(user)
 
     def get_roles(self, user: User) -> list[str]:
-        return user.role_names()
+        return Account.objects.of(user).role_names()
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -36,10 +56,21 @@ class RegisterSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 
     def validate_email(self, value: str) -> str:
-        return User.objects.normalize_email(value.strip())
+        try:
+            return address_for_new_account(value)
+        except InvalidEmailAddress as refused:
+            raise serializers.ValidationError(str(refused), code=refused.reason) from None
+
+    def validate_name(self, value: str) -> str:
+        if any(unicodedata.category(ch)[0] == "C" for ch in value):
+            raise serializers.ValidationError(
+                "A name cannot contain line breaks or control characters.", code="invalid"
+            )
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        candidate = User(email=attrs["email"], name=attrs.get("name", ""))
+        model = get_user_model()
+        candidate = model(**{model.get_email_field_name(): attrs["email"]})
         try:
             password_validation.validate_password(attrs["password"], user=candidate)
         except DjangoValidationError as exc:

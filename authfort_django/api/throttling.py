@@ -11,6 +11,8 @@ from typing import Any
 
 from rest_framework.throttling import SimpleRateThrottle
 
+from authfort_django.email_address import InvalidEmailAddress, canonical_email
+from authfort_django.models import Account
 from authfort_django.api.client import client_address
 from authfort_django.conf import authfort_settings
 
@@ -66,8 +68,18 @@ class LoginAccountThrottle(_AuthfortThrottle):
     def _key_for(self, email: object) -> str | None:
         if not isinstance(email, str) or not email:
             return None
-        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+        # The canonical address, as every lookup uses it: a look-alike spelling of an
+        # address shares its budget. Text that is no address is counted as sent.
+        try:
+            ident = canonical_email(email)
+        except InvalidEmailAddress:
+            ident = email.strip()
+        digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}
+
+    def _key_for_user(self, user: Any) -> str | None:
+        account = Account.objects.of(user)
+        return self._key_for(account.email or str(account.sub))
 
 
 class PasswordChangeThrottle(LoginAccountThrottle):
@@ -75,7 +87,7 @@ class PasswordChangeThrottle(LoginAccountThrottle):
     the address): a stolen access token gets no second budget for guessing the password."""
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
-        return self._key_for(request.user.email) if request.user.is_authenticated else None
+        return self._key_for_user(request.user) if request.user.is_authenticated else None
 
 
 # Account recovery and verification: per address like login, so mails to one inbox
@@ -107,7 +119,7 @@ class VerifyEmailAccountThrottle(LoginAccountThrottle):
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         if request.user.is_authenticated:
-            return self._key_for(request.user.email)
+            return self._key_for_user(request.user)
         return super().get_cache_key(request, view)
 
 

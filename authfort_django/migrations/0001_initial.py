@@ -66,6 +66,12 @@ class Migration(migrations.Migration):
                 ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
                 ('roles', models.ManyToManyField(blank=True, related_name='users', to='authfort_django.role')),
             ],
+            # Added in 0.3, for projects that keep their own user model: a swapped-out
+            # model gets no table (as auth.User). Where AUTH_USER_MODEL is this model,
+            # nothing changes, so databases migrated by 0.2 are unaffected.
+            options={
+                'swappable': 'AUTH_USER_MODEL',
+            },
             managers=[
                 ('objects', authfort_django.managers.UserManager()),
             ],

@@ -18,7 +18,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from authfort_django.conf import authfort_settings
-from authfort_django.models import RefreshToken, Session, User
+from authfort_django.models import Account, RefreshToken, Session, User
 from authfort_django.observability import context as log_context
 from authfort_django.request_context import NO_REQUEST, RequestContext
 
@@ -116,5 +116,6 @@ def end_every_session(user: User, *, reason: str) -> int:
 
 def bump_token_version(user: User) -> None:
     """Invalidate every access token of `user` issued so far (the `ver` claim)."""
-    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
-    user.refresh_from_db(fields=["token_version"])
+    account = Account.objects.of(user)
+    Account.objects.filter(pk=account.pk).update(token_version=F("token_version") + 1)
+    account.refresh_from_db(fields=["token_version"])

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 from authfort_django.conf import authfort_settings
-from authfort_django.models import Session, User
+from authfort_django.models import Account, Session, User
 
 logger = logging.getLogger("authfort.tokens")
 
@@ -20,18 +20,20 @@ RESERVED_CLAIMS = frozenset(
 def access_token_claims(
     user: User, session: Session | None, *, now: int, roles: list[str] | None = None
 ) -> dict[str, Any]:
+    account = Account.objects.of(user)
     claims: dict[str, Any] = {
         "iss": authfort_settings.ISSUER,
-        "sub": str(user.pk),
+        "sub": str(account.sub),
         "exp": now + int(authfort_settings.ACCESS_TOKEN_TTL),
         "iat": now,
         "jti": secrets.token_urlsafe(16),
         "client_id": authfort_settings.CLIENT_ID,
-        "roles": roles if roles is not None else user.role_names(),
-        "ver": user.token_version,
-        "email": user.email,
-        "email_verified": user.email_verified_at is not None,
+        "roles": roles if roles is not None else account.role_names(),
+        "ver": account.token_version,
     }
+    if account.email:  # the canonical address, the one mail goes to
+        claims["email"] = account.email
+        claims["email_verified"] = account.email_verified_at is not None
     if authfort_settings.AUDIENCE:
         claims["aud"] = authfort_settings.AUDIENCE
     if session is not None:

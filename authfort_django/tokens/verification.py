@@ -71,17 +71,21 @@ def verify_access_token(token: str) -> Claims:
 def current_user_for(claims: Claims) -> tuple[User, Session] | None:
     """The user and session a verified token speaks for, or None if it no longer does.
 
-    One query: the session with its user. Every token this server issues names its
+    One query: the session with its user and the user's Account. Every token this server issues names its
     session (`sid`), so a token without one is refused: whoever minted it (with a
     stolen signing key, say) must also guess a live session id of that user.
     """
     if not _is_uuid(claims.sub) or claims.sid is None or not _is_uuid(claims.sid):
         return None
-    session = Session.objects.select_related("user").filter(pk=claims.sid, user_id=claims.sub).first()
+    session = (
+        Session.objects.select_related("user__authfort_account")
+        .filter(pk=claims.sid, user__authfort_account__sub=claims.sub)
+        .first()
+    )
     if session is None or not session_is_live(session):
         return None
     user = session.user
-    if not user.is_active or claims.get("ver") != user.token_version:
+    if not user.is_active or claims.get("ver") != user.authfort_account.token_version:
         return None
     return user, session
 

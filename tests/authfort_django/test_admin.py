@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from authfort_django.keys.rotation import ensure_key, rotate
-from authfort_django.models import AuthEvent, Role, SigningKey, User
+from authfort_django.models import Account, AuthEvent, Role, SigningKey, User
 from tests.factories import RoleFactory, UserFactory
 
 
@@ -90,11 +90,10 @@ def test_an_admin_creates_a_user_by_email_with_a_validated_password(admin_client
 def test_changing_roles_in_the_admin_bumps_token_version(admin_client) -> None:
     user = UserFactory()
     role = RoleFactory(name="editor")
-    url = reverse("admin:authfort_django_user_change", args=[user.pk])
+    account = Account.objects.of(user)
+    url = reverse("admin:authfort_django_account_change", args=[account.pk])
     assert admin_client.get(url).status_code == 200
-    data = {
-        "email": user.email, "name": user.name, "is_active": "on", "roles": [role.pk],
-    }
+    data = {"email_verified_at_0": "", "email_verified_at_1": "", "roles": [role.pk]}
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
     user.refresh_from_db()
@@ -107,4 +106,4 @@ def test_the_role_changelist_counts_users(admin_client) -> None:
     UserFactory(roles=["editor"])
     body = admin_client.get(reverse("admin:authfort_django_role_changelist")).content.decode()
     assert "editor" in body
-    assert Role.objects.get(name="editor").users.count() == 2
+    assert Role.objects.get(name="editor").accounts.count() == 2

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from authfort_django.models import AuthEvent
+from authfort_django.models import Account, AuthEvent
 from authfort_django.signals import auth_event
 from tests.authfort_django.helpers import bearer, login, refresh
 from tests.factories import DEFAULT_PASSWORD, RoleFactory, UserFactory
@@ -68,7 +68,7 @@ def _grant(client, user):
 
 
 def _revoke(client, user):
-    user.roles.add(RoleFactory(name="editor"))
+    Account.objects.of(user).roles.add(RoleFactory(name="editor"))
     client.delete(f"/auth/users/{user.pk}/roles/editor", **_admin(client))
 
 

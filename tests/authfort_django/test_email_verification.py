@@ -8,7 +8,7 @@ import logging
 import pytest
 from django.utils import timezone
 
-from authfort_django.models import AuthEvent, User
+from authfort_django.models import Account, AuthEvent, User
 from authfort_django.signals import email_verification_requested, email_verified
 from authfort_django.tokens.verification import verify_access_token
 from tests.authfort_django.helpers import (
@@ -77,7 +77,7 @@ def test_a_verification_token_works_once(api_client, mailoutbox, user):
 
 
 def test_an_authenticated_request_for_a_verified_address_is_a_409(api_client, mailoutbox, user, password):
-    User.objects.filter(pk=user.pk).update(email_verified_at=timezone.now())
+    Account.objects.filter(user=user).update(email_verified_at=timezone.now())
 
     response = _request(api_client, login(api_client, user, password)["access_token"])
 
@@ -141,7 +141,7 @@ def test_require_verified_email_refuses_login_only_after_the_right_password(api_
     assert right.json()["code"] == "email_not_verified"
     assert "/auth/verify-email/request" in right.json()["detail"]
     assert AuthEvent.objects.filter(type="login_failed", user=user, detail={"reason": "email_not_verified"}).exists()
-    assert not user.auth_sessions.exists()
+    assert not user.authfort_sessions.exists()
 
 
 def test_require_verified_email_lets_a_verified_account_in(api_client, mailoutbox, user, password, authfort):
@@ -168,7 +168,7 @@ def test_require_verified_email_registers_without_tokens_and_mails_the_link(api_
     assert body["user"]["email"] == "new@example.com"
     assert response["Cache-Control"] == "no-store"
     new = User.objects.get(email="new@example.com")
-    assert not new.auth_sessions.exists()
+    assert not new.authfort_sessions.exists()
     assert _verify(api_client, token_in(the_mail_to(mailoutbox, "new@example.com"))).status_code == 204
     login_ = api_client.post("/auth/login", {"email": "new@example.com", "password": DEFAULT_PASSWORD}, format="json")
     assert login_.status_code == 200
@@ -183,7 +183,7 @@ def test_require_verified_email_ends_an_unverified_accounts_session_at_refresh(a
 
     assert response.status_code == 403
     assert response.json()["code"] == "email_not_verified"
-    assert not user.auth_sessions.filter(revoked_at__isnull=True).exists()
+    assert not user.authfort_sessions.filter(revoked_at__isnull=True).exists()
 
 
 def test_an_expired_token_is_refused(api_client, user):
@@ -205,7 +205,8 @@ def test_a_newer_request_supersedes_the_earlier_token(api_client, mailoutbox, us
 
 def test_a_token_for_an_address_the_account_no_longer_has_verifies_nothing(api_client, mailoutbox, user):
     token = _verification_token(api_client, mailoutbox, user)
-    User.objects.filter(pk=user.pk).update(email="changed@example.com")
+    user.email = "changed@example.com"
+    user.save()
 
     response = _verify(api_client, token)
 

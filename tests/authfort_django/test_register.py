@@ -23,9 +23,9 @@ def test_register_returns_user_and_token_pair(api_client):
     assert set(body) == {"user", "access_token", "refresh_token", "token_type", "expires_in"}
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 900
-    assert body["user"]["email"] == "Ada@example.com"
+    assert body["user"]["email"] == "ada@example.com"  # the canonical form, the one mail goes to
     assert body["user"]["name"] == "Ada"
-    assert set(body["user"]) == {"id", "email", "name", "roles", "is_staff", "date_joined"}
+    assert set(body["user"]) == {"id", "email", "email_verified", "name", "roles", "is_staff", "date_joined"}
     assert response["Cache-Control"] == "no-store"
 
 

@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver
 
 from authfort_django import urls as authfort_urls
 from authfort_django.accounts import mailed_tokens
-from authfort_django.models import Role, Session, User
+from authfort_django.models import Account, Role, Session, User
 from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, login
 from tests.factories import DEFAULT_PASSWORD, RoleFactory, UserFactory
 
@@ -178,7 +178,7 @@ def test_a_write_endpoint_ignores_fields_the_client_must_not_set(api_client, wor
     assert not any(u.is_superuser for u in users)
     assert [u.email for u in users if u.is_staff] == ["staff@example.com"]
     assert not any(u.date_joined.year == 2000 for u in users)
-    assert not User.objects.filter(roles__name="admin").exists()
+    assert not Account.objects.filter(roles__name="admin").exists()
     # Only a ban deactivates anybody, and only its target.
     inactive = {u.email for u in users if not u.is_active}
     assert inactive == ({"target@example.com"} if endpoint == ("ban", "post") else set())
@@ -187,7 +187,7 @@ def test_a_write_endpoint_ignores_fields_the_client_must_not_set(api_client, wor
     proves_mailbox = {("verify-email", "post"), ("password-reset-confirm", "post")}
     assert verified == ({"member@example.com"} if endpoint in proves_mailbox else set())
     assert not Session.objects.filter(expires_at__year=2100).exists()
-    assert not Role.objects.filter(users__isnull=False, name="auditor").exists()
+    assert not Role.objects.filter(accounts__isnull=False, name="auditor").exists()
 
 
 @pytest.mark.parametrize("route", FUNCTION_VIEWS)

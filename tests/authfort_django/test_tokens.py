@@ -43,7 +43,7 @@ def test_claims_follow_the_rfc_9068_profile():
     assert claims["aud"] == "authfort-tests"
     assert claims["exp"] - claims["iat"] == 900
     assert claims["roles"] == ["editor"]
-    assert claims["ver"] == 0
+    assert claims["ver"] == 1  # the grant of "editor" bumped it
     assert claims["email"] == "ada@example.com"
     assert claims["client_id"] == "authfort"
 
