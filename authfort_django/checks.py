@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from authfort_django.conf import (
@@ -338,3 +338,29 @@ def check_metrics_access(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             )
         ]
     return []
+
+
+@register(Tags.database)
+def check_email_conflicts(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Runs with `check --database default` and before `migrate`: users sharing an address."""
+    if not databases:
+        return []
+    from django.db import DatabaseError
+
+    from authfort_django.accounts.email_conflicts import email_conflicts
+
+    try:
+        conflicts = email_conflicts()
+    except DatabaseError:
+        return []  # tables not migrated yet: migrate reports the conflicts itself
+    if not conflicts:
+        return []
+    return [
+        Warning(
+            f"{len(conflicts)} email address(es) belong to more than one user once canonicalised "
+            f"(for example {conflicts[0].canonical!r}); only one user of each can sign in with it.",
+            hint="Run `manage.py authfort_email_conflicts` to list them, then change or remove the "
+            "other users' addresses.",
+            id="authfort.W010",
+        )
+    ]

@@ -71,6 +71,14 @@ def canonical_email(raw: object) -> str:
     return canonical
 
 
+def _folds_into_ascii(ch: str) -> bool:
+    """A non-ASCII letter whose other case is ASCII: the dotless ı (upper: I), the long ſ
+    (upper: S), the Kelvin sign (lower: k), the dotted İ (lower: i + dot). Regular
+    expressions with IGNORECASE, and some databases' case folding, take them for the
+    ASCII letter: such a local part is a look-alike of an ASCII one."""
+    return not ch.isascii() and any(c.isascii() for c in ch.upper() + ch.lower() + ch.casefold())
+
+
 def _script(ch: str) -> str:
     """A letter's script, near enough to tell Latin from Cyrillic or Greek look-alikes."""
     first_word = unicodedata.name(ch, "UNKNOWN").split(" ")[0]
@@ -79,14 +87,20 @@ def _script(ch: str) -> str:
 
 
 def address_for_new_account(raw: object) -> str:
-    """The canonical form of an address a user asks to own (register, change of address).
+    """The canonical form of an address a user asks to own (register, change of address),
+    or names to sign in or recover with: a look-alike spelling finds no account.
 
     Refuses addresses whose canonical form differs from what was typed in more than
     letter case and the domain's encoding, and local parts that mix scripts.
     """
     canonical = canonical_email(raw)
-    local, _ = _split(raw)
-    if unicodedata.normalize("NFKC", local) != local or local.casefold() != local.lower():
+    local, domain = _split(raw)
+    if (
+        unicodedata.normalize("NFKC", local) != local
+        or unicodedata.normalize("NFKC", domain) != domain
+        or local.casefold() != local.lower()
+        or any(_folds_into_ascii(ch) for ch in local)
+    ):
         raise InvalidEmailAddress(
             "not_canonical",
             "This address contains look-alike characters (such as fullwidth letters, `ß` or `ſ`) "

@@ -15,14 +15,18 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 
-from authfort_django.email_address import InvalidEmailAddress, canonical_email
+from authfort_django.email_address import InvalidEmailAddress, address_for_new_account
 from authfort_django.models import Account
 
 
 def user_for_email(raw: object) -> Any | None:
-    """The user whose canonical address is that of `raw`, or None."""
+    """The user whose canonical address is that of `raw`, or None.
+
+    Strict: a look-alike spelling (compatibility forms, letters that fold into ASCII,
+    mixed scripts) finds nobody, even where its canonical form is somebody's address.
+    """
     try:
-        canonical = canonical_email(raw)
+        canonical = address_for_new_account(raw)
     except InvalidEmailAddress:
         return None
     account = Account.objects.select_related("user").filter(email=canonical).first()
