@@ -112,7 +112,7 @@ def test_mail_goes_to_exactly_the_stored_canonical_form(api_client, mailoutbox):
 
 
 @pytest.mark.parametrize(
-    "name", ["Ada\nClick https://evil.example", "see www.evil.example", "evil.example/login", "Ada\u0000"]
+    "name", ["Ada\nClick https://evil.example", "see www.evil.example", "evil.example/login", "Ada\u0007"]
 )
 def test_a_name_never_carries_lines_or_links_into_a_mail(api_client, mailoutbox, name):
     user = UserFactory(email=REAL, name=name)
