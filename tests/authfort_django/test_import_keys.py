@@ -43,6 +43,8 @@ def pems(tmp_path_factory) -> dict[str, Path]:
     openssl("genrsa", "-out", "rsa2048.pem", "2048", cwd=where)
     openssl("genrsa", "-traditional", "-out", "rsa2048-pkcs1.pem", "2048", cwd=where)
     openssl("genrsa", "-out", "rsa1024.pem", "1024", cwd=where)
+    openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-pkeyopt", "rsa_keygen_pubexp:3",
+            "-out", "rsa-e3.pem", cwd=where)
     openssl("ecparam", "-name", "prime256v1", "-genkey", "-out", "p256.pem", cwd=where)
     openssl("ecparam", "-name", "secp384r1", "-genkey", "-noout", "-out", "p384.pem", cwd=where)
     openssl("genpkey", "-algorithm", "ed25519", "-out", "ed25519.pem", cwd=where)
@@ -59,6 +61,7 @@ def pems(tmp_path_factory) -> dict[str, Path]:
         cwd=where,
     )
     (where / "garbage.pem").write_bytes(os.urandom(600))
+    (where / "two-keys.pem").write_bytes((where / "rsa2048.pem").read_bytes() + (where / "ed25519.pem").read_bytes())
     pem = (where / "rsa2048.pem").read_text()
     (where / "truncated.pem").write_text(pem[:300] + pem[-30:])
     return {path.stem: path for path in where.iterdir()}
@@ -171,6 +174,8 @@ def test_an_import_is_audited_as_a_key_creation_without_key_material(db, pems, c
     ("pem", "extra", "message"),
     [
         ("rsa1024", [], "The RSA key has 1024 bits, too weak to sign: at least 2048"),
+        ("rsa-e3", [], "The RSA key's public exponent is not 65537"),
+        ("two-keys", [], "The file holds 2 private keys; put the one to import in a file of its own"),
         ("public", [], "holds a public key; importing needs the private key"),
         ("cert", [], "holds a certificate, not a private key"),
         ("encrypted", [], "is encrypted; give its passphrase with --passphrase-file FILE"),
