@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint e2e bench clean
+.PHONY: install run test lint e2e smoke bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ lint: install
 # Only the end-to-end suite: real server and consumer processes over HTTP (make test runs it too).
 e2e: install
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal tests/e2e $(PYTEST_ARGS)
+
+# Post-deploy smoke tests over HTTP against any running deployment (smoke/): a throwaway
+# account, ok/FAIL per promise. Secrets from the environment: INTROSPECTION_SECRET,
+# SMOKE_ADMIN_EMAIL and SMOKE_ADMIN_PASSWORD (optional).
+BASE_URL ?= http://127.0.0.1:8000
+smoke: install
+	$(BIN)/python -m smoke $(BASE_URL)
 
 # The peers measured side by side (bench/requirements.txt) go into the same virtualenv;
 # after the table, focused measurements: reset-request timing, log and /metrics cost,

@@ -1,4 +1,4 @@
-"""Changes to signing keys: create, rotate, revoke, purge, re-encrypt.
+"""Changes to signing keys: create, import, rotate, revoke, purge, re-encrypt.
 
 Every change runs in one transaction that first takes the KeyStoreLock row, so two
 hosts running `rotate_keys` at once are serialised and the second sees what the
@@ -36,6 +36,7 @@ from django.utils import timezone
 from authfort_django import audit
 from authfort_django.conf import SUPPORTED_ALGORITHMS, authfort_settings
 from authfort_django.keys.crypto import (
+    PrivateKey,
     UnsupportedAlgorithm,
     generate_private_key,
     public_jwk,
@@ -62,6 +63,7 @@ __all__ = [
     "UnknownKey",
     "UnsupportedAlgorithm",
     "ensure_key",
+    "import_key",
     "key_statuses",
     "purge_expired",
     "reencrypt_all",
@@ -179,6 +181,49 @@ def rotate(
         return Outcome(True, tuple(messages), key)
 
 
+def import_key(
+    private_key: PrivateKey,
+    algorithm: str,
+    now: datetime | None = None,
+    *,
+    immediately: bool = False,
+) -> Outcome:
+    """Add a private key made elsewhere (keys/importing.py checks it) as the next signing key.
+
+    It is scheduled as `rotate` schedules a generated key: published now, signing after
+    PUBLISH_AHEAD (now when `immediately` or when no key signs), the active key retiring
+    then. Refused (RotationConflict) while another key is pending, since at most one is,
+    and when a key with the same kid is stored in any state: a revoked key stays revoked.
+    """
+    algorithm = _checked_algorithm(algorithm)
+    kid = public_jwk(private_key, algorithm)["kid"]
+    with _locked():
+        now = now or timezone.now()
+        existing = SigningKey.objects.filter(kid=kid).first()
+        if existing is not None:
+            state = key_state(existing, now)
+            raise RotationConflict(
+                f"Key {kid} ({existing.algorithm}) is already in the store ({state.value}); nothing imported. "
+                f"`rotate_keys --status` lists the keys."
+            )
+        current, pending = _current_and_pending(now)
+        if pending is not None:
+            raise RotationConflict(
+                f"Key {pending.kid} ({pending.algorithm}) is already pending; an imported key cannot be "
+                f"scheduled too. Wait until it activates at {_at(pending.activates_at)}, or revoke it with "
+                f"--revoke {pending.kid}, then import again."
+            )
+        activates_at = now if immediately or current is None else now + _publish_ahead()
+        key = _create(algorithm, activates_at=activates_at, now=now, private_key=private_key)
+        if activates_at == now:
+            messages = [f"Imported key {key.kid} ({key.algorithm}), active now."]
+        else:
+            messages = [f"Imported key {key.kid} ({key.algorithm}), published now, signs from {_at(activates_at)}."]
+        if current is not None:
+            messages.append(_retire(current, activates_at))
+        return Outcome(True, tuple(messages), key)
+
+
 def revoke(kid: str, now: datetime | None = None) -> Outcome:
     """Unpublish `kid` at once and destroy its private key; keep a key that signs.
 
@@ -277,8 +322,13 @@ def _current_and_pending(now: datetime) -> tuple[SigningKey | None, SigningKey |
     return (active[0] if active else None), (pending[-1] if pending else None)
 
 
-def _create(algorithm: str, *, activates_at: datetime, now: datetime) -> SigningKey:
-    private_key = generate_private_key(algorithm, authfort_settings.RSA_KEY_SIZE)
+def _create(
+    algorithm: str, *, activates_at: datetime, now: datetime, private_key: PrivateKey | None = None
+) -> SigningKey:
+    """Store a key (a new one unless `private_key` is given), encrypted, and audit it as created."""
+    imported = private_key is not None
+    if private_key is None:
+        private_key = generate_private_key(algorithm, authfort_settings.RSA_KEY_SIZE)
     jwk = public_jwk(private_key, algorithm)
     kid = jwk["kid"]
     key = SigningKey.objects.create(
@@ -289,7 +339,15 @@ def _create(algorithm: str, *, activates_at: datetime, now: datetime) -> Signing
         created_at=now,
         activates_at=activates_at,
     )
-    audit.record(AuthEvent.Type.KEY_CREATED, kid=kid, algorithm=algorithm, activates_at=_at(activates_at))
+    # An import is a creation with another origin: the same event, so alerts on key
+    # creation fire for it too, and `origin` tells the two apart.
+    audit.record(
+        AuthEvent.Type.KEY_CREATED,
+        kid=kid,
+        algorithm=algorithm,
+        activates_at=_at(activates_at),
+        origin="imported" if imported else "generated",
+    )
     return key
 
 

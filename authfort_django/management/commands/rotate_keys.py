@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -14,10 +15,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from authfort_django.conf import SUPPORTED_ALGORITHMS, authfort_settings
 from authfort_django.keys.crypto import UnsupportedAlgorithm
 from authfort_django.keys.encryption import KeyDecryptionError
+from authfort_django.keys.importing import MAX_PEM_BYTES, KeyImportError, read_private_key
 from authfort_django.keys.rotation import (
     KeyRotationError,
     Outcome,
     ensure_key,
+    import_key,
     key_statuses,
     purge_expired,
     reencrypt_all,
@@ -37,7 +40,11 @@ _OPTION_NAMES = {
     "if_older_than": "--if-older-than",
     "now": "--now",
     "algorithm": "--algorithm",
+    "import_file": "--import",
+    "passphrase_file": "--passphrase-file",
 }
+# A passphrase file holds one line; openssl's `-passout file:` reads the first line too.
+_MAX_PASSPHRASE_BYTES = 1024
 
 
 def parse_duration(text: str) -> timedelta:
@@ -98,6 +105,18 @@ class Command(BaseCommand):
             help=f"Algorithm of the new key: {', '.join(SUPPORTED_ALGORITHMS)} (default: AUTHFORT ALGORITHM).",
         )
         parser.add_argument(
+            "--import",
+            dest="import_file",
+            metavar="PEM_FILE",
+            help="Bring your own key: import a PEM private key (RSA >= 2048 bits -> RS256, EC P-256 -> ES256, "
+            "Ed25519 -> EdDSA) as the next key, scheduled like a generated one (with --now: signs at once).",
+        )
+        parser.add_argument(
+            "--passphrase-file",
+            metavar="FILE",
+            help="With --import: the file whose first line is the passphrase of an encrypted PEM.",
+        )
+        parser.add_argument(
             "--reencrypt",
             action="store_true",
             help="Re-encrypt every private key with the first KEY_ENCRYPTION_KEYS entry.",
@@ -125,6 +144,9 @@ class Command(BaseCommand):
                 )
             elif options["reencrypt"]:
                 self._report(reencrypt_all())
+            elif options["import_file"] is not None:
+                self._import(options["import_file"], options["passphrase_file"], immediately=options["now"])
+                self._report(purge_expired())
             elif options["if_none"]:
                 self._report(ensure_key(algorithm=algorithm))
                 self._report(purge_expired())
@@ -148,6 +170,30 @@ class Command(BaseCommand):
                 "--if-none only makes sure a key signs and cannot be combined with --if-older-than "
                 "or --now; use --if-none at first start and --if-older-than from cron."
             )
+        if "import_file" in given:
+            others = [o for o in ("if_none", "if_older_than", "algorithm") if o in given]
+            if others:
+                raise CommandError(
+                    f"--import cannot be combined with {', '.join(_OPTION_NAMES[o] for o in others)}: "
+                    f"the key's type decides its algorithm, and an import always schedules it (--now: at once)."
+                )
+        elif "passphrase_file" in given:
+            raise CommandError("--passphrase-file goes with --import PEM_FILE.")
+
+    def _import(self, pem_path: str, passphrase_path: str | None, *, immediately: bool) -> None:
+        pem = _read_file("--import", pem_path, MAX_PEM_BYTES)
+        passphrase = None
+        if passphrase_path is not None:
+            lines = _read_file("--passphrase-file", passphrase_path, _MAX_PASSPHRASE_BYTES).splitlines()
+            passphrase = lines[0] if lines else b""
+            if not passphrase:
+                raise CommandError(f"--passphrase-file: {passphrase_path} is empty; its first line must be the passphrase.")
+        try:
+            private_key, algorithm = read_private_key(pem, passphrase)
+        except KeyImportError as error:
+            # Name the file: the module only sees bytes.
+            raise CommandError(f"--import {pem_path}: {error}") from None
+        self._report(import_key(private_key, algorithm, immediately=immediately))
 
     def _report(self, outcome: Outcome) -> None:
         for message in outcome.messages:
@@ -173,6 +219,18 @@ class Command(BaseCommand):
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
         for row in [header, *rows]:
             self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def _read_file(option: str, path: str, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of `path` (so an oversized file is seen as such); CommandError if unreadable."""
+    try:
+        with Path(path).open("rb") as file:
+            data = file.read(limit + 1)
+    except OSError as error:
+        raise CommandError(f"{option}: cannot read {path}: {error.strerror or error}.") from None
+    if len(data) > limit:
+        raise CommandError(f"{option}: {path} is larger than {limit} bytes; give the file that holds only the key.")
+    return data
 
 
 def _when(moment: Any) -> str:
