@@ -181,6 +181,15 @@ def test_a_production_image_keeps_the_admin_off():
     assert re.search(r"^\s+ADMIN_ENABLED=false\b", (REPO_ROOT / "Dockerfile").read_text(), re.MULTILINE)
 
 
+def test_the_image_collects_static_files_at_build_time_outside_the_var_volume():
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text()
+    static_root = re.search(r"^\s+STATIC_ROOT=(\S+)", dockerfile, re.MULTILINE)[1]
+    collect = dockerfile.index("manage.py collectstatic --noinput")
+
+    assert not static_root.startswith("/app/var")  # VOLUME ["/app/var"] would keep the first image's files
+    assert dockerfile.index("COPY config ./config") < collect < dockerfile.index("USER authfort")
+
+
 @pytest.mark.django_db
 def test_with_admin_disabled_its_url_is_a_plain_json_404(client):
     with reference_urls(ADMIN_ENABLED=False):
