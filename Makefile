@@ -21,14 +21,20 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml ver
 install: $(STAMP)
 
 # A local development server: SQLite under var/, a signing key created on first start.
+# Each variable below applies unless the environment or the make command line sets it.
+# They also beat a .env file (settings read it without overriding the environment).
 run: export DEBUG ?= true
 # Where the mailed reset/verification links point (printed by the console email backend).
 run: export AUTHFORT_FRONTEND_URL ?= http://localhost:3000
+# The `iss` of tokens and the base of the metadata's URLs: where this server listens.
+run: export AUTHFORT_ISSUER ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py rotate_keys --if-none
+	@# About a second; with DEBUG=false the admin's styles come from here (WhiteNoise).
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@echo
-	@echo "  authfort is starting on http://$(HOST):$(PORT)"
+	@echo "  authfort is starting on http://$(HOST):$(PORT) (issuer $$AUTHFORT_ISSUER)"
 	@echo "  JWKS: http://$(HOST):$(PORT)/.well-known/jwks.json"
 	@echo "  API docs: http://$(HOST):$(PORT)/api/docs"
 	@echo

@@ -4,8 +4,16 @@
 # and the JWKS over HTTP. Fails on any step.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# Never 8000 (the default): the metadata check below must tell PORT apart from it.
+port=$(python3 -c '
+import socket
+while True:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    if port != 8000: break
+print(port)')
 base="http://127.0.0.1:$port"
+# As a new user has it: the issuer follows HOST and PORT.
+unset AUTHFORT_ISSUER
 log=$(mktemp)
 setsid make run PORT="$port" >"$log" 2>&1 &
 server=$!
@@ -17,6 +25,14 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 grep -q "JWKS: $base/.well-known/jwks.json" "$log" || { cat "$log"; echo "make run did not print the JWKS URL" >&2; exit 1; }
+# `make run PORT=...` publishes its own address, not the default port's.
+curl -sf "$base/.well-known/oauth-authorization-server" | python3 -c '
+import json, sys
+base = sys.argv[1]
+doc = json.load(sys.stdin)
+assert doc["issuer"] == base, doc["issuer"]
+assert doc["jwks_uri"] == base + "/.well-known/jwks.json", doc["jwks_uri"]' "$base" \
+  || { echo "the metadata does not name $base as issuer and JWKS host" >&2; exit 1; }
 
 email="readme-$$-$RANDOM@example.com"
 body="{\"email\": \"$email\", \"password\": \"correct horse battery staple\", \"name\": \"Ada\"}"
@@ -39,4 +55,4 @@ grep -q "http://localhost:3000/reset-password?token=" "$log" \
 grep -q "API docs: $base/api/docs" "$log" || { cat "$log"; echo "make run did not print the docs URL" >&2; exit 1; }
 curl -sf "$base/api/docs" | grep -i "swagger" >/dev/null || { echo "/api/docs did not serve Swagger UI" >&2; exit 1; }
 curl -sf "$base/api/schema" | grep "/auth/password-reset" >/dev/null || { echo "/api/schema lacks the reset endpoint" >&2; exit 1; }
-echo "README flow: make run, register, login, /auth/me, the JWKS, a password-reset mail and the API docs answered as documented"
+echo "README flow: make run on port $port (issuer and jwks_uri on it), register, login, /auth/me, the JWKS, a password-reset mail and the API docs answered as documented"

@@ -8,6 +8,7 @@ Nothing here is needed by the reusable app itself: a project that installs
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 import authfort_django
 from authfort_django.conf import THROTTLE_DEFAULTS
@@ -45,12 +46,21 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The admin is a second front door with its own login form: on with DEBUG, off
+# otherwise unless asked for (config/urls.py; README "Keeping the admin private").
+ADMIN_ENABLED = env.bool("ADMIN_ENABLED", default=DEBUG)
+ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
+    raise ImproperlyConfigured(f"ADMIN_URL is {ADMIN_URL!r}; give a path like ops-7f3a/admin/ (no leading /, a trailing /).")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: `runserver` serves static files through WhiteNoise too, as gunicorn does.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "authfort_django",
@@ -61,6 +71,9 @@ MIDDLEWARE = [
     # First: every later middleware's log lines carry the request id.
     "authfort_django.observability.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's, Swagger UI's) without DEBUG: right after SecurityMiddleware
+    # so they get its headers and skip every middleware below.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -131,7 +144,17 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Filled by `manage.py collectstatic` (the Dockerfile runs it at build time, into
+# /app/static: outside the var/ volume, so a new image never serves an old copy).
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Content-hashed names (cached for a year by WhiteNoise) and compressed copies.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# A file missing from the manifest (a server started without collectstatic) is linked
+# by its plain name: the page is unstyled, where strict mode would answer a 500.
+WHITENOISE_MANIFEST_STRICT = False
 
 REST_FRAMEWORK = {
     # Behind N reverse proxies, the client address is the N-th from the right of
@@ -165,10 +188,35 @@ SPECTACULAR_SETTINGS = {
 # gives a flood more to parse. Larger bodies get 413 request_too_large.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=64 * 1024)
 
+# HTTPS: each of Django's settings from the variable of the same name, so that
+# `manage.py check --deploy` is clean with the production variables (docker/production.env).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("TRUST_X_FORWARDED_PROTO", default=False) else None
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Probes and scrapers call these over plain http inside the network: never redirected.
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER as `HEADER,VALUE` (e.g. HTTP_X_FORWARDED_PROTO,https);
+    TRUST_X_FORWARDED_PROTO=true is the short form of exactly that. Unset: trust no header."""
+    if "SECURE_PROXY_SSL_HEADER" in env:
+        parts = [part.strip() for part in env.str("SECURE_PROXY_SSL_HEADER").split(",")]
+        if len(parts) != 2 or not parts[0].startswith("HTTP_") or not parts[1]:
+            raise ImproperlyConfigured(
+                "SECURE_PROXY_SSL_HEADER must be HEADER,VALUE with the header in Django's "
+                "META form, e.g. HTTP_X_FORWARDED_PROTO,https."
+            )
+        return parts[0], parts[1]
+    if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+        return "HTTP_X_FORWARDED_PROTO", "https"
+    return None
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
 
 
 def _authfort_from_env() -> dict:
@@ -249,7 +297,5 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # console lines (LOG_FORMAT=console); both with request ids and secrets redacted.
 LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "console"):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(f"LOG_FORMAT is {LOG_FORMAT!r}; set it to json or console.")
 LOGGING = authfort_logging_config(level=env.str("LOG_LEVEL", default="INFO"), json_lines=LOG_FORMAT == "json")

@@ -8,9 +8,18 @@ import os
 from urllib.parse import urlsplit, urlunsplit
 
 from config.settings import *  # noqa: F403
-from config.settings import AUTHFORT, MIDDLEWARE
+from config.settings import AUTHFORT, MIDDLEWARE, STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The admin's tests need it mounted; tests/test_reference_project.py turns it off.
+ADMIN_ENABLED = True
+# Pages render without a collectstatic run; tests/test_reference_project.py serves
+# the production storage's output through WhiteNoise.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+# Nor is STATIC_ROOT ever filled: WhiteNoise looks per request instead of warning, at
+# every test client's start, that the directory is missing.
+WHITENOISE_AUTOREFRESH = True
 
 AUTHFORT = {
     **AUTHFORT,

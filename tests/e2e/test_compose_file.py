@@ -66,3 +66,11 @@ def test_the_maintenance_job_rotates_keys_and_purges_expired_sessions():
     assert "rotate_keys --if-older-than" in command
     assert "purge_expired" in command
     assert env_of("maintenance") == {key: value for key, value in env_of("auth").items() if key != "GUNICORN_WORKERS"}
+
+
+def test_the_demo_auth_server_keeps_the_admin_off():
+    auth = env_of("auth")
+
+    # Off by default without DEBUG (config/settings.py); the demo turns neither on.
+    assert auth.get("DEBUG", "false") == "false"
+    assert auth.get("ADMIN_ENABLED", "false") == "false"
