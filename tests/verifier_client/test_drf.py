@@ -435,6 +435,12 @@ def test_introspection_client_follows_the_settings(configure):
     assert get_introspection_client() is client
 
 
+def test_introspection_client_asks_every_time_unless_a_cache_is_configured(configure):
+    configure(INTROSPECTION_URL="https://auth.example.test/introspect", INTROSPECTION_SECRET="s")
+
+    assert get_introspection_client().cache_ttl == 0
+
+
 def test_realm_is_configurable(api, configure):
     configure(REALM="orders")
 
