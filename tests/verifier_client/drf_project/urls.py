@@ -9,4 +9,6 @@ urlpatterns = [
     path("editors", views.EditorsOrAdmins.as_view()),
     path("no-roles", views.NoRolesNamed.as_view()),
     path("sensitive", views.Sensitive.as_view()),
+    path("signed-in", views.SignedIn.as_view()),
+    path("live-only", views.LiveOnly.as_view()),
 ]

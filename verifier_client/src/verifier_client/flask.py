@@ -195,7 +195,7 @@ class JWKSAuth:
             token = self.get_raw_token()
             if token is None:
                 return self.error_response(
-                    401, "not_authenticated", "An access token is required.", _adapters.challenge(state.conf.realm)
+                    401, "not_authenticated", _adapters.NOT_AUTHENTICATED, _adapters.challenge(state.conf.realm)
                 )
             if from_cookie and not _adapters.csrf_ok(
                 request.method,
