@@ -4,7 +4,7 @@
     VERIFIER_CLIENT = {
         "JWKS_URL": "https://auth.example.com/.well-known/jwks.json",
         "ISSUER": "https://auth.example.com",
-        "AUDIENCE": "orders",               # required; None is the explicit opt-out
+        "AUDIENCE": "authfort",             # the server's AUTHFORT["AUDIENCE"]; None is the explicit opt-out
         # "COOKIE_NAME": "authfort_access", # also accept the token from this cookie (CSRF-checked)
         # "INTROSPECTION_URL": ..., "INTROSPECTION_SECRET": ...,   # for IsTokenActive
     }
@@ -29,7 +29,8 @@ Other keys: ALGORITHMS, ACCEPTED_TYPES, LEEWAY, REQUIRED_CLAIMS, CACHE_TTL,
 MIN_CACHE_TTL, MAX_STALE, MIN_REFETCH_INTERVAL, TIMEOUT, VERIFIED_CACHE_SIZE,
 MAX_TOKEN_BYTES, ALLOW_INSECURE_HTTP, JWKS (static keys instead of JWKS_URL),
 CSRF_COOKIE_NAME ("authfort_csrf"), CSRF_HEADER ("X-CSRF-Token"), REALM ("api"),
-INTROSPECTION_CACHE_TTL, INTROSPECTION_TIMEOUT, ON_EVENT. Add "verifier_client"
+INTROSPECTION_CACHE_TTL (opt-in, default 0: IsTokenActive asks every time), INTROSPECTION_TIMEOUT,
+ON_EVENT. Add "verifier_client"
 to INSTALLED_APPS to have `manage.py check` validate them (`verifier_client.checks`).
 
 Settings are read on first use, not at import, and re-read whenever

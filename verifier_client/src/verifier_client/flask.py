@@ -3,7 +3,7 @@
     app.config.update(
         VERIFIER_CLIENT_JWKS_URL="https://auth.example.com/.well-known/jwks.json",
         VERIFIER_CLIENT_ISSUER="https://auth.example.com",
-        VERIFIER_CLIENT_AUDIENCE="orders",     # required; None is the explicit opt-out
+        VERIFIER_CLIENT_AUDIENCE="authfort",   # the server's AUTHFORT["AUDIENCE"]; None opts out
     )
     auth = JWKSAuth(app)                       # or JWKSAuth() and auth.init_app(app)
 
