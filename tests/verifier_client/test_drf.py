@@ -249,6 +249,14 @@ def test_no_token_is_a_coded_401_with_drfs_own_exception_handler(api, verifier_s
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
+def test_is_token_active_refuses_a_caller_another_authenticator_admitted_with_a_coded_403(api, verifier_settings):
+    response = api.get("/live-other-auth", HTTP_X_TEST_USER="someone")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "access_token_required"
+    assert "Bearer" in response.json()["detail"]
+
+
 def test_verifier_is_authenticated_admits_a_valid_token(api, verifier_settings, make_token):
     response = api.get("/signed-in", **bearer(make_token()))
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("sensitive", views.Sensitive.as_view()),
     path("signed-in", views.SignedIn.as_view()),
     path("live-only", views.LiveOnly.as_view()),
+    path("live-other-auth", views.LiveOtherAuth.as_view()),
 ]

@@ -76,3 +76,24 @@ class SignedIn(_ConsumerView):
 
 class LiveOnly(_ConsumerView):
     permission_classes = [IsTokenActive]
+
+
+class _HeaderUser:
+    is_authenticated = True
+
+
+class _HeaderAuthentication:
+    """Another scheme's authenticator: admits whoever sends X-Test-User."""
+
+    def authenticate(self, request):
+        return (_HeaderUser(), None) if request.headers.get("X-Test-User") else None
+
+    def authenticate_header(self, request):
+        return None
+
+
+class LiveOtherAuth(_ConsumerView):
+    permission_classes = [IsTokenActive]
+
+    def get_authenticators(self):
+        return [_HeaderAuthentication()]

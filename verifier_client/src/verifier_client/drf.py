@@ -29,9 +29,9 @@ Other keys: ALGORITHMS, ACCEPTED_TYPES, LEEWAY, REQUIRED_CLAIMS, CACHE_TTL,
 MIN_CACHE_TTL, MAX_STALE, MIN_REFETCH_INTERVAL, TIMEOUT, VERIFIED_CACHE_SIZE,
 MAX_TOKEN_BYTES, ALLOW_INSECURE_HTTP, JWKS (static keys instead of JWKS_URL),
 CSRF_COOKIE_NAME ("authfort_csrf"), CSRF_HEADER ("X-CSRF-Token"), REALM ("api"),
-INTROSPECTION_CACHE_TTL (opt-in, default 0: IsTokenActive asks every time), INTROSPECTION_TIMEOUT,
-ON_EVENT. Add "verifier_client"
-to INSTALLED_APPS to have `manage.py check` validate them (`verifier_client.checks`).
+INTROSPECTION_CACHE_TTL (opt-in; default 0, so IsTokenActive asks every time),
+INTROSPECTION_TIMEOUT, ON_EVENT. Add "verifier_client" to INSTALLED_APPS to have
+`manage.py check` validate them (`verifier_client.checks`).
 
 Settings are read on first use, not at import, and re-read whenever
 `VERIFIER_CLIENT` changes through Django's `setting_changed` signal (as
