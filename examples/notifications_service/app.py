@@ -10,7 +10,8 @@ Configured from the environment, with the same names as the orders example
     AUTH_INTROSPECTION_SECRET   `@auth.active_required` works when a view needs a live check
 
 and the optional AUTH_JWKS_CACHE_TTL, AUTH_JWKS_MIN_CACHE_TTL, AUTH_JWKS_MAX_STALE,
-AUTH_JWKS_MIN_REFETCH_INTERVAL, AUTH_INTROSPECTION_CACHE_TTL, AUTH_COOKIE_NAME and
+AUTH_JWKS_MIN_REFETCH_INTERVAL, AUTH_INTROSPECTION_CACHE_TTL (opt-in; default 0, so
+the unsubscribe asks the auth server every time), AUTH_COOKIE_NAME and
 AUTH_ALLOW_INSECURE_HTTP (see orders_service/settings.py).
 
 Serve it with `gunicorn app:app --preload` from this directory. The notifications
@@ -24,6 +25,7 @@ import os
 
 from flask import Flask, request
 from verifier_client.flask import JWKSAuth, current_claims
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 
 def _env(name: str) -> str:
@@ -82,6 +84,21 @@ auth = JWKSAuth(app)
 # example's wsgi.py): with `gunicorn --preload` every worker starts with them.
 with app.app_context():
     auth.verifier.prefetch_keys()
+
+
+@app.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> tuple[dict, int, dict]:
+    """Flask's own errors (unknown path, wrong method, a body it cannot parse, and any
+    unhandled exception as a 500) as JSON `{"detail", "code"}`, like every other answer.
+    Werkzeug's descriptions are generic, so nothing of the request is echoed back."""
+    status = error.code or 500
+    if isinstance(error, InternalServerError) or status >= 500:
+        return {"detail": "Something went wrong on our side; try again later.", "code": "server_error"}, status, {}
+    code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
+    # Keep the error's own headers (Allow on a 405), not its HTML content type.
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    return {"detail": error.description or error.name, "code": code}, status, headers
+
 
 _UNREAD = [{"id": 1, "text": "Your order 1001 has shipped."}]
 

@@ -11,6 +11,7 @@ asks the auth server and refuses a token as soon as its session ends.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -231,24 +232,48 @@ def test_an_admin_endpoint_still_answers_401_without_a_token(consumers):
 
 
 # -- introspection: local checks until exp, the live check at once --------------------
-def test_after_logout_the_refund_is_refused_while_reads_still_pass(consumers, auth_server):
+@pytest.fixture(scope="module")
+def one_worker(auth_server, tmp_path_factory) -> Iterator[Consumers]:
+    """Both services with their default settings and one worker each, so every request
+    of a test reaches the process that answered the one before: had it kept the earlier
+    "active" answer, the test would see it."""
+    started = start_consumers(auth_server, tmp_path_factory.mktemp("one_worker"), workers=1)
+    yield started
+    started.stop()
+
+
+def test_with_the_defaults_the_refund_right_after_a_logout_is_a_401(one_worker, auth_server):
     account = auth_server.register()
     token = access_token(auth_server.login(account["email"]))
-    refunded = consumers.orders.post("/api/orders/1001/refund", headers=bearer(token))
+    refunded = one_worker.orders.post("/api/orders/1001/refund", headers=bearer(token))
     assert refunded.status_code == 200, refunded.text
     assert refunded.json() == {"order": 1001, "status": "refunded", "by": str(account["user"]["id"])}
 
     logout = auth_server.post("/auth/logout", headers=bearer(token))
     assert logout.status_code == 204, logout.text
 
-    # The documented trade-off: a token verified locally stays good until it expires...
+    # No wait: the live check asks the auth server on every request by default.
+    assert_bearer_challenge(one_worker.orders.post("/api/orders/1001/refund", headers=bearer(token)),
+                            code="token_inactive")
+    assert_bearer_challenge(one_worker.notifications.post("/api/unsubscribe", headers=bearer(token)),
+                            code="token_inactive")
+    # The documented trade-off: a token verified locally stays good until it expires.
     for service, path in READS:
-        assert getattr(consumers, service).get(path, headers=bearer(token)).status_code == 200
-    # ...while the endpoints that ask the auth server refuse it at once.
-    assert_bearer_challenge(consumers.orders.post("/api/orders/1001/refund", headers=bearer(token)),
+        assert getattr(one_worker, service).get(path, headers=bearer(token)).status_code == 200
+
+
+def test_with_the_defaults_a_flask_live_check_right_after_a_ban_is_a_401(one_worker, auth_server, admin_token):
+    account = auth_server.register()
+    token = account["access_token"]
+    allowed = one_worker.notifications.post("/api/unsubscribe", headers=bearer(token))
+    assert allowed.status_code == 200, allowed.text
+
+    banned = auth_server.post(f"/auth/users/{account['user']['id']}/ban", headers=bearer(admin_token))
+    assert banned.status_code == 204, banned.text
+
+    assert_bearer_challenge(one_worker.notifications.post("/api/unsubscribe", headers=bearer(token)),
                             code="token_inactive")
-    assert_bearer_challenge(consumers.notifications.post("/api/unsubscribe", headers=bearer(token)),
-                            code="token_inactive")
+    assert one_worker.notifications.get("/api/unread", headers=bearer(token)).status_code == 200
 
 
 def test_unsubscribe_is_checked_live_with_the_auth_server(consumers, auth_server):
@@ -268,6 +293,84 @@ def test_refund_of_an_unknown_order_is_a_404_with_a_reason(consumers, auth_serve
     assert response.status_code == 404, response.text
     assert response.json()["code"] == "not_found"
     assert "9999" in response.json()["detail"]
+
+
+# -- errors outside the views: JSON too -------------------------------------------------
+@pytest.mark.parametrize("service", ["orders", "notifications"])
+def test_an_unknown_path_is_a_json_404(consumers, service):
+    response = getattr(consumers, service).get("/no/such/path")
+
+    assert response.status_code == 404, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert set(response.json()) == {"detail", "code"} and response.json()["code"] == "not_found"
+
+
+def test_a_wrong_method_is_a_json_405_that_names_the_allowed_ones(consumers, auth_server):
+    flask_405 = consumers.notifications.get("/api/notifications")
+    # DRF authenticates before it looks at the method: with a token, so the 405 is what is left.
+    drf_405 = consumers.orders.get("/api/orders/1001/refund", headers=bearer(auth_server.register()["access_token"]))
+
+    for response in (flask_405, drf_405):
+        assert response.status_code == 405, response.text
+        assert response.json()["code"] == "method_not_allowed" and response.json()["detail"]
+        assert "POST" in response.headers["Allow"]
+
+
+RENDER_DJANGO_ERRORS = """
+import json
+import django
+from django.test import RequestFactory
+from django.urls import get_resolver
+
+django.setup()
+resolver, request = get_resolver(), RequestFactory().get("/")
+answers = {
+    "400": resolver.resolve_error_handler(400)(request, Exception("Invalid HTTP_HOST header: 'evil'")),
+    "403": resolver.resolve_error_handler(403)(request, Exception("no")),
+    "500": resolver.resolve_error_handler(500)(request),
+}
+print(json.dumps({status: [r.status_code, r["Content-Type"], json.loads(r.content)] for status, r in answers.items()}))
+"""
+
+RENDER_FLASK_500 = """
+import json
+from app import app
+
+@app.get("/boom")
+def boom():
+    raise RuntimeError("internal detail")
+
+response = app.test_client().get("/boom")
+print(json.dumps([response.status_code, response.headers["Content-Type"], response.get_json()]))
+"""
+
+
+def test_django_error_handlers_of_the_orders_example_answer_json(auth_server):
+    # handler400/403/500 have no route that reaches them on purpose: Django's own resolver calls them here.
+    result = subprocess.run(
+        [sys.executable, "-c", RENDER_DJANGO_ERRORS], cwd=EXAMPLES / "orders_service", capture_output=True,
+        text=True, timeout=120, env={**os.environ, **consumer_env(auth_server), "DJANGO_SETTINGS_MODULE": "orders_service.settings"},
+    )
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout)
+
+    for status, code in (("400", "bad_request"), ("403", "permission_denied"), ("500", "server_error")):
+        got_status, content_type, body = answers[status]
+        assert got_status == int(status) and content_type == "application/json"
+        assert set(body) == {"detail", "code"} and body["code"] == code
+    assert "evil" not in answers["400"][2]["detail"]  # the request is not echoed
+
+
+def test_an_unhandled_flask_error_is_a_json_500_without_its_message(auth_server):
+    result = subprocess.run(
+        [sys.executable, "-c", RENDER_FLASK_500], cwd=EXAMPLES / "notifications_service", capture_output=True,
+        text=True, timeout=120, env={**os.environ, **consumer_env(auth_server)},
+    )
+    assert result.returncode == 0, result.stderr
+    status, content_type, body = json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert status == 500 and content_type == "application/json"
+    assert body == {"detail": "Something went wrong on our side; try again later.", "code": "server_error"}
 
 
 # -- logs -----------------------------------------------------------------------------

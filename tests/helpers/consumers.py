@@ -43,8 +43,8 @@ def consumer_env(server: LiveAuthServer, **overrides: str) -> dict[str, str]:
         "AUTH_INTROSPECTION_SECRET": server.introspection_secret,
         "SECRET_KEY": "e2e-" + uuid.uuid4().hex,
         "ALLOWED_HOSTS": "127.0.0.1",
-        # Ask the server on every live check, so a logout shows at once.
-        "AUTH_INTROSPECTION_CACHE_TTL": "0",
+        # No AUTH_INTROSPECTION_CACHE_TTL: the services run with the library's default,
+        # under which every live check asks the server.
         **overrides,
     }
 
@@ -64,16 +64,17 @@ def gunicorn_command(app: str, workers: int = 2) -> list[str]:
     ]
 
 
-def start_consumers(server: LiveAuthServer, workdir: Path, **env: str) -> Consumers:
-    """Both example services pointed at `server`; `env` overrides their variables."""
+def start_consumers(server: LiveAuthServer, workdir: Path, workers: int = 2, **env: str) -> Consumers:
+    """Both example services pointed at `server`, each with `workers` gunicorn workers;
+    `env` overrides their variables."""
     variables = consumer_env(server, **env)
     orders = ServiceProcess(
-        "orders", gunicorn_command("orders_service.wsgi"),
+        "orders", gunicorn_command("orders_service.wsgi", workers),
         cwd=EXAMPLES / "orders_service", env=variables, workdir=workdir, health_path="/api/ping",
     ).start()
     try:
         notifications = ServiceProcess(
-            "notifications", gunicorn_command("app:app"),
+            "notifications", gunicorn_command("app:app", workers),
             cwd=EXAMPLES / "notifications_service", env=variables, workdir=workdir, health_path="/api/ping",
         ).start()
     except BaseException:

@@ -151,6 +151,30 @@ def test_cache_options_beside_static_keys_are_a_warning(run_checks):
     assert ids(messages) == ["verifier_client.W002"]
 
 
+INTROSPECTION = {"INTROSPECTION_URL": "https://auth.example.test/introspect", "INTROSPECTION_SECRET": "s"}
+
+
+@pytest.mark.parametrize("seconds", [0, 2, 60])
+def test_an_introspection_cache_up_to_a_minute_is_an_explicit_opt_in(run_checks, seconds):
+    assert run_checks({**VALID, **INTROSPECTION, "INTROSPECTION_CACHE_TTL": seconds}) == []
+
+
+@pytest.mark.parametrize("seconds", [61, 3600, -1, "10", True])
+def test_an_introspection_cache_past_a_minute_or_not_a_number_is_e004(run_checks, seconds):
+    [(message_id, message, _)] = run_checks({**VALID, **INTROSPECTION, "INTROSPECTION_CACHE_TTL": seconds})
+
+    assert message_id == "verifier_client.E004"
+    assert "INTROSPECTION_CACHE_TTL" in message and "at most 60" in message
+    assert "default 0: every check asks" in message
+
+
+def test_introspection_options_without_its_url_are_a_warning(run_checks):
+    messages = run_checks({**VALID, "INTROSPECTION_CACHE_TTL": 5, "INTROSPECTION_TIMEOUT": 2})
+
+    assert ids(messages) == ["verifier_client.W003"]
+    assert "INTROSPECTION_URL" in messages[0][1]
+
+
 def test_an_on_event_path_that_does_not_import_is_e007(run_checks):
     assert ids(run_checks({**VALID, "ON_EVENT": "no.such.module.hook"})) == ["verifier_client.E007"]
 

@@ -235,19 +235,54 @@ def test_the_adapters_refusals_carry_their_code_with_drfs_own_exception_handler(
     assert refused.status_code == 401 and set(refused.json()) == {"detail", "code"}
 
 
+NOT_AUTHENTICATED = {"detail": "An access token is required.", "code": "not_authenticated"}
+
+
+@pytest.mark.parametrize("path", ["/signed-in", "/admin-only", "/editors", "/live-only"])
+def test_no_token_is_a_coded_401_with_drfs_own_exception_handler(api, verifier_settings, path):
+    assert "EXCEPTION_HANDLER" not in verifier_settings.REST_FRAMEWORK  # DRF's default handler
+
+    response = api.get(path)
+
+    assert response.status_code == 401
+    assert response.json() == NOT_AUTHENTICATED
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_is_token_active_refuses_a_caller_another_authenticator_admitted_with_a_coded_403(api, verifier_settings):
+    response = api.get("/live-other-auth", HTTP_X_TEST_USER="someone")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "access_token_required"
+    assert "Bearer" in response.json()["detail"]
+
+
+def test_verifier_is_authenticated_admits_a_valid_token(api, verifier_settings, make_token):
+    response = api.get("/signed-in", **bearer(make_token()))
+
+    assert response.status_code == 200
+    assert response.json()["user_class"] == "TokenUser"
+
+
+def test_drfs_own_is_authenticated_gives_no_code_without_the_exception_handler(api, verifier_settings):
+    # What verifier_client.drf.IsAuthenticated exists for: DRF raises this 401 itself.
+    response = api.get("/whoami")
+
+    assert response.status_code == 401 and "code" not in response.json()
+
+
 def test_the_exception_handler_adds_the_code_drf_leaves_out(api, verifier_settings, make_token):
-    plain = api.get("/admin-only")
     verifier_settings.REST_FRAMEWORK = {
         **verifier_settings.REST_FRAMEWORK, "EXCEPTION_HANDLER": "verifier_client.drf.exception_handler"
     }
 
     forbidden = api.get("/admin-only", **bearer(make_token(claims={"roles": ["reader"]})))
-    anonymous = api.get("/admin-only")
+    anonymous = api.get("/whoami")  # DRF's IsAuthenticated
+    coded = api.get("/signed-in")  # ours
 
-    # DRF raises the 401 for a missing token itself: its handler gives it no code...
-    assert plain.status_code == 401 and "code" not in plain.json()
-    # ...this one does, and leaves the adapter's own bodies as they were.
     assert anonymous.status_code == 401 and anonymous.json()["code"] == "not_authenticated"
+    # ...and leaves the adapter's own bodies as they were.
+    assert coded.status_code == 401 and coded.json() == NOT_AUTHENTICATED
     assert forbidden.status_code == 403 and forbidden.json() == {"detail": MISSING_ROLE, "code": "missing_role"}
 
 
@@ -433,6 +468,12 @@ def test_introspection_client_follows_the_settings(configure):
     assert client.url == "https://auth.example.test/introspect"
     assert client.cache_ttl == 2
     assert get_introspection_client() is client
+
+
+def test_introspection_client_asks_every_time_unless_a_cache_is_configured(configure):
+    configure(INTROSPECTION_URL="https://auth.example.test/introspect", INTROSPECTION_SECRET="s")
+
+    assert get_introspection_client().cache_ttl == 0
 
 
 def test_realm_is_configurable(api, configure):

@@ -253,6 +253,21 @@ def test_active_required_refuses_a_revoked_token_with_401(intro_client, make_tok
     assert "no longer active" in response.headers["WWW-Authenticate"]
 
 
+def test_active_required_asks_the_server_on_every_request_by_default(
+    intro_client, http_server, active_tokens, make_token
+):
+    token = make_token()
+    active_tokens.add(token)
+    assert intro_client.get("/sensitive", headers=bearer(token)).status_code == 200
+
+    active_tokens.discard(token)  # revoked on the server: the very next request sees it
+    response = intro_client.get("/sensitive", headers=bearer(token))
+
+    assert response.status_code == 401
+    assert response.json["code"] == "token_inactive"
+    assert http_server.hits == 2
+
+
 def test_active_required_with_the_endpoint_down_is_a_503_to_retry_not_a_401(
     intro_client, http_server, active_tokens, make_token
 ):

@@ -216,14 +216,46 @@ def test_answer_is_cached_for_cache_ttl(make_client, monotonic):
     assert len(transport.calls) == 2
 
 
-def test_inactive_answer_is_cached_too(make_client):
-    transport = ScriptedTransport(INACTIVE)
+def test_by_default_every_call_asks_the_server(make_client):
+    transport = ScriptedTransport(active_body(), INACTIVE)
     client = make_client(transport)
+
+    assert client.cache_ttl == 0
+    assert client.introspect(TOKEN).active is True
+    # Revoked right after: the very next call sees it.
+    assert client.introspect(TOKEN).active is False
+    assert len(transport.calls) == 2
+
+
+def test_inactive_answer_is_cached_when_the_cache_is_on(make_client):
+    transport = ScriptedTransport(INACTIVE)
+    client = make_client(transport, cache_ttl=10)
 
     client.introspect(TOKEN)
     client.introspect(TOKEN)
 
     assert len(transport.calls) == 1
+
+
+def test_inactive_answer_is_never_kept_longer_than_an_active_one(make_client, monotonic):
+    transport = ScriptedTransport(INACTIVE, INACTIVE)
+    client = make_client(transport, cache_ttl=10)
+
+    client.introspect(TOKEN)
+    monotonic.advance(10)
+    client.introspect(TOKEN)
+
+    assert len(transport.calls) == 2
+
+
+def test_inactive_answer_is_not_cached_without_the_cache(make_client):
+    transport = ScriptedTransport(INACTIVE, INACTIVE)
+    client = make_client(transport)
+
+    client.introspect(TOKEN)
+    client.introspect(TOKEN)
+
+    assert len(transport.calls) == 2
 
 
 def test_active_answer_is_never_cached_past_the_tokens_exp(make_client, monotonic):
@@ -239,7 +271,7 @@ def test_active_answer_is_never_cached_past_the_tokens_exp(make_client, monotoni
 
 def test_active_answer_for_an_already_expired_token_is_not_cached(make_client):
     transport = ScriptedTransport(active_body(exp=NOW - 1))
-    client = make_client(transport)
+    client = make_client(transport, cache_ttl=10)
 
     client.introspect(TOKEN)
     client.introspect(TOKEN)
@@ -249,14 +281,14 @@ def test_active_answer_for_an_already_expired_token_is_not_cached(make_client):
 
 def test_failures_are_not_cached(make_client):
     transport = ScriptedTransport(ConnectionError(), active_body())
-    client = make_client(transport)
+    client = make_client(transport, cache_ttl=10)
 
     assert client.introspect(TOKEN).active is False
     assert client.introspect(TOKEN).active is True
 
 
 def test_cache_is_keyed_by_a_digest_never_the_token(make_client):
-    client = make_client(ScriptedTransport(active_body()))
+    client = make_client(ScriptedTransport(active_body()), cache_ttl=10)
     client.introspect(TOKEN)
 
     assert list(client._cache) == [hashlib.sha256(TOKEN.encode()).digest()]
@@ -274,7 +306,7 @@ def test_cache_ttl_zero_disables_the_cache(make_client):
 
 def test_cache_is_bounded(make_client):
     transport = ScriptedTransport(INACTIVE)
-    client = make_client(transport, cache_size=2)
+    client = make_client(transport, cache_ttl=10, cache_size=2)
 
     for token in ("a", "b", "c"):
         client.introspect(token)
@@ -285,7 +317,7 @@ def test_cache_is_bounded(make_client):
 
 def test_clear_cache_forgets_answers(make_client):
     transport = ScriptedTransport(active_body())
-    client = make_client(transport)
+    client = make_client(transport, cache_ttl=10)
 
     client.introspect(TOKEN)
     client.clear_cache()

@@ -20,7 +20,9 @@ Optional tuning, same names in the Flask example:
                                   (library default 3600); after that every request is a 503
                                   `key_set_unavailable` with Retry-After until the server answers again
     AUTH_JWKS_MIN_REFETCH_INTERVAL  seconds between two JWKS fetches of one worker (library default 5)
-    AUTH_INTROSPECTION_CACHE_TTL  seconds a live answer is reused (library default 10; 0 = ask every time)
+    AUTH_INTROSPECTION_CACHE_TTL  opt-in: seconds a live answer is reused (default 0: the refund asks
+                                  the auth server every time; at most 60). It is then the longest a
+                                  revoked token can still be refunded with
     AUTH_COOKIE_NAME              also accept the token from this cookie (the server's cookie mode
                                   names it `access_token`); unsafe methods then need X-CSRF-Token
     AUTH_ALLOW_INSECURE_HTTP      "true" to reach a non-loopback auth server over plain http, e.g.
@@ -68,7 +70,9 @@ ALLOWED_HOSTS = [host.strip() for host in _env("ALLOWED_HOSTS", "127.0.0.1,local
 
 ROOT_URLCONF = "orders_service.urls"
 WSGI_APPLICATION = "orders_service.wsgi.application"
-# "verifier_client": `manage.py check` validates VERIFIER_CLIENT (ids verifier_client.E001...).
+# "rest_framework": its templates (the browsable API a browser gets; without it a
+# browser's GET is a 500 TemplateDoesNotExist). "verifier_client": `manage.py check`
+# validates VERIFIER_CLIENT (ids verifier_client.E001...).
 INSTALLED_APPS = ["rest_framework", "verifier_client"]
 MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
 DATABASES: dict[str, dict[str, str]] = {}
@@ -77,12 +81,13 @@ USE_TZ = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["verifier_client.drf.JWKSAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's IsAuthenticated, whose 401 for a missing token carries "code": "not_authenticated".
+    "DEFAULT_PERMISSION_CLASSES": ["verifier_client.drf.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # django.contrib.auth (and its AnonymousUser) is not installed: no database to back it.
     "UNAUTHENTICATED_USER": None,
     # The adapter's own answers carry {"detail", "code"} anyway; this gives DRF's own
-    # errors a code too (not_authenticated when no token is sent, not_found, ...).
+    # errors a code too (not_found, method_not_allowed, parse_error, ...).
     "EXCEPTION_HANDLER": "verifier_client.drf.exception_handler",
 }
 

@@ -1,4 +1,4 @@
-"""Routes of the orders example."""
+"""Routes of the orders example, and Django's error pages as JSON (see errors.py)."""
 
 from django.urls import path
 
@@ -11,3 +11,8 @@ urlpatterns = [
     path("api/orders/<int:order_id>", views.delete_order),
     path("api/orders/<int:order_id>/refund", views.refund),
 ]
+
+handler400 = "orders_service.errors.bad_request"
+handler403 = "orders_service.errors.permission_denied"
+handler404 = "orders_service.errors.not_found"
+handler500 = "orders_service.errors.server_error"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from verifier_client.drf import IsTokenActive, require_roles
+from verifier_client.drf import IsAuthenticated, IsTokenActive, require_roles
 
 _ORDERS = {
     1001: {"id": 1001, "item": "Mechanical keyboard", "total": "89.00"},

@@ -9,4 +9,7 @@ urlpatterns = [
     path("editors", views.EditorsOrAdmins.as_view()),
     path("no-roles", views.NoRolesNamed.as_view()),
     path("sensitive", views.Sensitive.as_view()),
+    path("signed-in", views.SignedIn.as_view()),
+    path("live-only", views.LiveOnly.as_view()),
+    path("live-other-auth", views.LiveOtherAuth.as_view()),
 ]

@@ -6,6 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
+from verifier_client import drf as verifier_drf
 from verifier_client.drf import HasRole, IsTokenActive, require_roles
 
 
@@ -67,3 +68,32 @@ class NoRolesNamed(_ConsumerView):
 
 class Sensitive(_ConsumerView):
     permission_classes = [IsAuthenticated, IsTokenActive]
+
+
+class SignedIn(_ConsumerView):
+    permission_classes = [verifier_drf.IsAuthenticated]
+
+
+class LiveOnly(_ConsumerView):
+    permission_classes = [IsTokenActive]
+
+
+class _HeaderUser:
+    is_authenticated = True
+
+
+class _HeaderAuthentication:
+    """Another scheme's authenticator: admits whoever sends X-Test-User."""
+
+    def authenticate(self, request):
+        return (_HeaderUser(), None) if request.headers.get("X-Test-User") else None
+
+    def authenticate_header(self, request):
+        return None
+
+
+class LiveOtherAuth(_ConsumerView):
+    permission_classes = [IsTokenActive]
+
+    def get_authenticators(self):
+        return [_HeaderAuthentication()]

@@ -2,7 +2,7 @@
 
     from verifier_client import TokenVerifier
     verifier = TokenVerifier(jwks_url="https://auth.example.com/.well-known/jwks.json",
-                             issuer="https://auth.example.com", audience="orders")
+                             issuer="https://auth.example.com", audience="authfort")
     claims = verifier.verify(token)   # Claims, or a VerificationError subclass
 
 Framework adapters: `verifier_client.drf` (pip install verifier-client[drf]) and

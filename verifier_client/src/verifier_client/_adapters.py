@@ -41,6 +41,8 @@ def role_names(names: tuple[str, ...], caller: str) -> tuple[str, ...]:
     return names
 
 
+NOT_AUTHENTICATED = "An access token is required."
+
 MISSING_ROLE = "Your token lacks a role this resource requires. If an administrator has just granted it, refresh the token or log in again: roles are read when a token is issued."
 
 

@@ -11,12 +11,13 @@ Problem ids (the system checks prefix them with "verifier_client."):
     E001  the setting is not a dict
     E002  unknown key (the hint names the closest valid one)
     E003  a required key is missing: JWKS_URL (or JWKS), ISSUER, AUDIENCE
-    E004  a value of the wrong type or out of range (e.g. LEEWAY above 60)
+    E004  a value of the wrong type or out of range (e.g. LEEWAY or INTROSPECTION_CACHE_TTL above 60)
     E005  a URL that is not https:// (plain http only to a loopback host)
     E006  keys that contradict each other (JWKS_URL and JWKS; INTROSPECTION_URL without its secret)
     E007  ON_EVENT cannot be imported or is not callable
     W001  plain http to a host that is not loopback, allowed by ALLOW_INSECURE_HTTP
     W002  JWKS cache options given with static keys (JWKS), where they do nothing
+    W003  introspection options given without INTROSPECTION_URL, where they do nothing
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ KNOWN_KEYS = frozenset(
 )
 # JWKSClient refuses a floor above its default ceiling (max_cache_ttl).
 _MAX_CACHE_TTL = 3600
+# A live check exists to see a logout or a ban promptly; reusing its answer for
+# longer than a minute would make it another local check with extra steps.
+MAX_INTROSPECTION_CACHE_TTL = 60
 
 
 class ConfigError(ValueError):
@@ -200,7 +204,7 @@ _RULES: dict[str, Rule] = {
     "MIN_REFETCH_INTERVAL": _number(0),
     "TIMEOUT": _number(0, low_open=True),
     "ALLOW_INSECURE_HTTP": _flag,
-    "INTROSPECTION_CACHE_TTL": _number(0),
+    "INTROSPECTION_CACHE_TTL": _number(0, MAX_INTROSPECTION_CACHE_TTL),
     "INTROSPECTION_TIMEOUT": _number(0, low_open=True),
     "COOKIE_NAME": _optional_text,
     "CSRF_COOKIE_NAME": _text,
@@ -218,7 +222,7 @@ _WHAT = {
     "MAX_STALE": "how long keys stay trusted while refreshing them fails",
     "MIN_REFETCH_INTERVAL": "the shortest time between two JWKS fetches",
     "TIMEOUT": "the JWKS fetch timeout",
-    "INTROSPECTION_CACHE_TTL": "how long an introspection answer is reused",
+    "INTROSPECTION_CACHE_TTL": "how long an introspection answer is reused (default 0: every check asks)",
     "INTROSPECTION_TIMEOUT": "the introspection timeout",
 }
 
@@ -334,6 +338,15 @@ def _contradictions(values: Mapping[str, Any], where: str) -> list[Problem]:
             problems.append(Problem(
                 "W002", f"{', '.join(key_name(where, k) for k in ignored)} do nothing with static keys (JWKS).",
                 "They configure the cache of a JWKS_URL; remove them.",
+                warning=True,
+            ))
+    if not _is_set(values, "INTROSPECTION_URL"):
+        ignored = sorted(k for k in _INTROSPECTION_OPTIONS if k != "ALLOW_INSECURE_HTTP" and k in values)
+        if ignored:
+            problems.append(Problem(
+                "W003", f"{', '.join(key_name(where, k) for k in ignored)} do nothing without INTROSPECTION_URL.",
+                "Set INTROSPECTION_URL and INTROSPECTION_SECRET for live checks (IsTokenActive, "
+                "@auth.active_required), or remove them.",
                 warning=True,
             ))
     return problems

@@ -32,26 +32,47 @@ class FetchFailed(Exception):
     """A fetch that produced no usable document; the message is the reason."""
 
 
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+_LOOPBACK_V4 = ipaddress.IPv4Network("127.0.0.0/8")
+_LOOPBACK_V6 = ipaddress.IPv6Address("::1")
 
 
 def is_loopback(host: str) -> bool:
-    host = host.lower()
-    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+    """True only for a literal loopback address or the exact name `localhost`.
+
+    Accepted: 127.0.0.0/8 in canonical dotted-quad form, `::1` (bracketed as in a
+    URL or not) and `localhost`, in any case, with or without the trailing dot.
+    Refused: any other name (`foo.localhost`, `localhost.evil.com`,
+    `127.0.0.1.nip.io`), since whether it resolves to loopback is the resolver's
+    decision, not ours; and non-canonical numbers (`2130706433`, `0x7f.1`,
+    `127.1`, `0177.0.0.1`), which `ipaddress` refuses but the C resolver may still
+    read as an address: we accept only what we and the transport read alike.
+    IPv4-mapped (`::ffff:127.0.0.1`) and scoped (`::1%lo`) forms are refused too.
+    """
+    bracketed = host.startswith("[") and host.endswith("]")
+    if bracketed:
+        host = host[1:-1]
+    elif host.lower() in ("localhost", "localhost."):
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv4Address):
+        return not bracketed and address in _LOOPBACK_V4
+    return address == _LOOPBACK_V6 and address.scope_id is None
 
 
 def check_url(url: str, name: str, allow_insecure_http: bool) -> None:
     """`ValueError` unless `url` is absolute https://, or http:// to a loopback
     host or with `allow_insecure_http`. `name` starts the message."""
-    parts = urlsplit(url)
-    if parts.hostname and (
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # e.g. an unbalanced or non-IPv6 [bracket]
+        hostname = None
+    if hostname and (
         parts.scheme == "https"
-        or (parts.scheme == "http" and (allow_insecure_http or is_loopback(parts.hostname)))
+        or (parts.scheme == "http" and (allow_insecure_http or is_loopback(hostname)))
     ):
         return
     raise ValueError(

@@ -8,12 +8,15 @@ The rules are the ones the DRF adapter applies when it builds its verifier
     verifier_client.E002  unknown key; the hint names the closest valid one
     verifier_client.E003  JWKS_URL (or JWKS), ISSUER or AUDIENCE missing
                           (AUDIENCE=None is the explicit opt-out, not a missing key)
-    verifier_client.E004  a value of the wrong type or out of range (LEEWAY above 60, ...)
+    verifier_client.E004  a value of the wrong type or out of range (LEEWAY above 60,
+                          INTROSPECTION_CACHE_TTL above 60, ...)
     verifier_client.E005  JWKS_URL or INTROSPECTION_URL not https:// (http only to loopback)
     verifier_client.E006  contradicting keys (JWKS_URL and JWKS; INTROSPECTION_URL without its secret)
     verifier_client.E007  ON_EVENT cannot be imported or is not callable
     verifier_client.W001  plain http to a non-loopback host, allowed by ALLOW_INSECURE_HTTP
     verifier_client.W002  JWKS cache options beside static keys, where they do nothing
+    verifier_client.W003  INTROSPECTION_CACHE_TTL or INTROSPECTION_TIMEOUT without
+                          INTROSPECTION_URL, where they do nothing
 """
 
 from __future__ import annotations

@@ -4,27 +4,34 @@
     VERIFIER_CLIENT = {
         "JWKS_URL": "https://auth.example.com/.well-known/jwks.json",
         "ISSUER": "https://auth.example.com",
-        "AUDIENCE": "orders",               # required; None is the explicit opt-out
+        "AUDIENCE": "authfort",             # the server's AUTHFORT["AUDIENCE"]; None is the explicit opt-out
         # "COOKIE_NAME": "authfort_access", # also accept the token from this cookie (CSRF-checked)
         # "INTROSPECTION_URL": ..., "INTROSPECTION_SECRET": ...,   # for IsTokenActive
     }
-    REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": ["verifier_client.drf.JWKSAuthentication"]}
+    REST_FRAMEWORK = {
+        "DEFAULT_AUTHENTICATION_CLASSES": ["verifier_client.drf.JWKSAuthentication"],
+        "DEFAULT_PERMISSION_CLASSES": ["verifier_client.drf.IsAuthenticated"],
+    }
 
 `request.user` is a `TokenUser` built from the claims (no database), `request.auth`
 the `Claims`. Every refused token is a 401 with a `WWW-Authenticate: Bearer`
 challenge. A token that cannot be checked now (no usable signing keys, or an
 `IsTokenActive` check whose introspection endpoint is out of reach) is a 503
 with `Retry-After`: clients should retry, not send their users to log in again.
-Every answer of this adapter is `{"detail": ..., "code": ...}` without any
-exception handler configured (`exception_handler` adds the code to DRF's own
-errors too, e.g. the 401 of `IsAuthenticated` when no token was sent).
+Every answer of this adapter is `{"detail": ..., "code": ...}` with DRF's default
+exception handler: its exceptions carry a dict `detail`, which DRF renders as it
+is. That includes the 401 `not_authenticated` for a request without a token when
+the view's permission is this module's `IsAuthenticated`, `HasRole` or
+`IsTokenActive` (DRF's own `IsAuthenticated` gets no code; `exception_handler`
+adds one to DRF's own errors: its not_authenticated, not_found, throttled...).
 
 Other keys: ALGORITHMS, ACCEPTED_TYPES, LEEWAY, REQUIRED_CLAIMS, CACHE_TTL,
 MIN_CACHE_TTL, MAX_STALE, MIN_REFETCH_INTERVAL, TIMEOUT, VERIFIED_CACHE_SIZE,
 MAX_TOKEN_BYTES, ALLOW_INSECURE_HTTP, JWKS (static keys instead of JWKS_URL),
 CSRF_COOKIE_NAME ("authfort_csrf"), CSRF_HEADER ("X-CSRF-Token"), REALM ("api"),
-INTROSPECTION_CACHE_TTL, INTROSPECTION_TIMEOUT, ON_EVENT. Add "verifier_client"
-to INSTALLED_APPS to have `manage.py check` validate them (`verifier_client.checks`).
+INTROSPECTION_CACHE_TTL (opt-in; default 0, so IsTokenActive asks every time),
+INTROSPECTION_TIMEOUT, ON_EVENT. Add "verifier_client" to INSTALLED_APPS to have
+`manage.py check` validate them (`verifier_client.checks`).
 
 Settings are read on first use, not at import, and re-read whenever
 `VERIFIER_CLIENT` changes through Django's `setting_changed` signal (as
@@ -61,6 +68,7 @@ from . import _adapters, _settings
 
 __all__ = [
     "HasRole",
+    "IsAuthenticated",
     "IsTokenActive",
     "JWKSAuthentication",
     "TokenAuthenticationFailed",
@@ -247,6 +255,22 @@ def _denied(detail: str, code: str) -> exceptions.PermissionDenied:
     return exceptions.PermissionDenied({"detail": detail, "code": code}, code=code)
 
 
+def _refuse_anonymous(request: Any) -> None:
+    """Raise the 401 `not_authenticated` that DRF would, with its code in the body.
+
+    DRF's `permission_denied` raises a bare `NotAuthenticated()` when no
+    authenticator succeeded, which its default handler renders without a code; a
+    permission that raises first gives `{"detail", "code"}` instead. DRF still adds
+    the `WWW-Authenticate` challenge (and answers 403 when no authenticator gives
+    one), as for its own. When some authenticator succeeded, this returns and the
+    permission says no as usual (a 403).
+    """
+    if request.authenticators and not request.successful_authenticator:
+        raise exceptions.NotAuthenticated(
+            {"detail": _adapters.NOT_AUTHENTICATED, "code": "not_authenticated"}, code="not_authenticated"
+        )
+
+
 class JWKSAuthentication(BaseAuthentication):
     """Authenticate with a Bearer access token (or the configured cookie) verified locally.
 
@@ -314,10 +338,24 @@ class JWKSAuthentication(BaseAuthentication):
 
 
 # -- permissions ----------------------------------------------------------------------
+class IsAuthenticated(BasePermission):
+    """DRF's `IsAuthenticated`, whose 401 carries `"code": "not_authenticated"`.
+
+    Use it in `DEFAULT_PERMISSION_CLASSES` so a request without a token gets
+    `{"detail", "code"}` with DRF's default exception handler.
+    """
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if request.user and request.user.is_authenticated:
+            return True
+        _refuse_anonymous(request)
+        return False
+
+
 class HasRole(BasePermission):
     """Allow callers whose token carries any of the view's `required_roles`.
 
-    Without a verified token the answer is no (DRF then answers 401). A view that
+    Without a token the answer is a 401 `not_authenticated`. A view that
     uses this permission without naming roles is a programming error and raises
     `ImproperlyConfigured` rather than letting everyone, or no one, in.
     """
@@ -340,7 +378,10 @@ class HasRole(BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         roles = self.get_required_roles(view)
         claims = request.auth
-        return isinstance(claims, Claims) and claims.has_role(*roles)
+        if not isinstance(claims, Claims):
+            _refuse_anonymous(request)
+            return False
+        return claims.has_role(*roles)
 
 
 def require_roles(*names: str) -> type[HasRole]:
@@ -360,12 +401,21 @@ class IsTokenActive(BasePermission):
     endpoint that cannot be reached or answers wrongly is a 503
     `introspection_unavailable` with Retry-After (the token was not judged, so
     the client should retry rather than log in again). Only tokens that
-    `JWKSAuthentication` accepted can pass.
+    `JWKSAuthentication` accepted can pass: without a token the answer is a 401
+    `not_authenticated`, and a caller another authenticator admitted gets a 403
+    `access_token_required`.
     """
+
+    message: str | dict[str, str] = {
+        "detail": "This resource needs an access token from the auth server, sent as 'Authorization: Bearer <token>'.",
+        "code": "access_token_required",
+    }
+    code = "access_token_required"
 
     def has_permission(self, request: Any, view: Any) -> bool:
         token = getattr(request, _TOKEN_ATTR, None)
         if token is None:
+            _refuse_anonymous(request)
             return False
         try:
             get_introspection_client().require_active(token)

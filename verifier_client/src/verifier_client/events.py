@@ -2,7 +2,7 @@
 
     from verifier_client import EventCounter, TokenVerifier
     counts = EventCounter()
-    verifier = TokenVerifier(jwks_url=..., issuer=..., audience="orders", on_event=counts)
+    verifier = TokenVerifier(jwks_url=..., issuer=..., audience="authfort", on_event=counts)
     ...
     counts.get("verification_failed", "token_expired")   # -> 3
 

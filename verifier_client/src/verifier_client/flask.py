@@ -3,7 +3,7 @@
     app.config.update(
         VERIFIER_CLIENT_JWKS_URL="https://auth.example.com/.well-known/jwks.json",
         VERIFIER_CLIENT_ISSUER="https://auth.example.com",
-        VERIFIER_CLIENT_AUDIENCE="orders",     # required; None is the explicit opt-out
+        VERIFIER_CLIENT_AUDIENCE="authfort",   # the server's AUTHFORT["AUDIENCE"]; None opts out
     )
     auth = JWKSAuth(app)                       # or JWKSAuth() and auth.init_app(app)
 
@@ -195,7 +195,7 @@ class JWKSAuth:
             token = self.get_raw_token()
             if token is None:
                 return self.error_response(
-                    401, "not_authenticated", "An access token is required.", _adapters.challenge(state.conf.realm)
+                    401, "not_authenticated", _adapters.NOT_AUTHENTICATED, _adapters.challenge(state.conf.realm)
                 )
             if from_cookie and not _adapters.csrf_ok(
                 request.method,

@@ -4,7 +4,7 @@ Local verification proves a token was issued and has not expired; only the
 server knows whether it was revoked since (logout, password change, a disabled
 account). Sensitive views ask it:
 
-    client = IntrospectionClient("https://auth.example.com/api/introspect", secret)
+    client = IntrospectionClient("https://auth.example.com/auth/introspect", secret)
     result = client.introspect(token)      # IntrospectionResult(active, claims, error)
     client.require_active(token)           # or raise InactiveTokenError
 
@@ -12,9 +12,14 @@ Failing closed is the rule: a network error, a timeout, a redirect, a non-200
 status, a body that is not a JSON object, an oversized body or an `active` member
 that is not the JSON boolean `true` all mean "not active", with `error` saying
 which (and `require_active` raising `IntrospectionUnavailableError`, which the
-adapters answer with 503 rather than 401: the token was not judged). Answers are cached briefly, keyed by a SHA-256 digest of the token, and an
-active answer is never kept past the token's `exp`. Neither the token nor the
-secret is ever logged.
+adapters answer with 503 rather than 401: the token was not judged).
+
+Every call asks the server by default: a live check exists to see a logout or a
+ban at once. `cache_ttl` opts in to reusing an answer for that many seconds,
+keyed by a SHA-256 digest of the token; it is then the longest a revoked token
+can still pass. An active answer is never kept past the token's `exp`, an
+inactive one never longer than `cache_ttl`, a failure not at all. Neither the
+token nor the secret is ever logged.
 """
 
 from __future__ import annotations
@@ -70,8 +75,9 @@ _NOT_ACTIVE = IntrospectionResult(active=False)
 class IntrospectionClient:
     """RFC 7662 client for one introspection endpoint. Thread-safe; fork-safe.
 
-    `secret` is sent as `Authorization: Bearer <secret>`. `cache_ttl` bounds how
-    long a revocation can go unnoticed (0 disables the cache). The URL must be
+    `secret` is sent as `Authorization: Bearer <secret>`. `cache_ttl` (default 0:
+    no cache, every call asks) opts in to reusing answers for that many seconds,
+    which is then how long a revocation can go unnoticed. The URL must be
     HTTPS unless it names a loopback host or `allow_insecure_http` is set, because
     both the secret and the token travel with every request.
     """
@@ -81,7 +87,7 @@ class IntrospectionClient:
         url: str,
         secret: str,
         *,
-        cache_ttl: float = 10.0,
+        cache_ttl: float = 0.0,
         cache_size: int = 10_000,
         timeout: float = 3.0,
         max_response_bytes: int = 64 * 1024,
@@ -204,6 +210,7 @@ class IntrospectionClient:
 
     def _store(self, key: bytes, result: IntrospectionResult) -> None:
         # Failures are not cached: the next request retries, so recovery is immediate.
+        # An inactive answer gets at most cache_ttl, as an active one does: never more.
         if result.error is not None or self.cache_ttl <= 0 or self.cache_size <= 0:
             return
         ttl = self.cache_ttl
