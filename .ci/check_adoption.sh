@@ -81,8 +81,10 @@ renewed = call("POST", "/auth/refresh", {"refresh_token": pair["refresh_token"]}
 call("POST", "/auth/refresh", {"refresh_token": pair["refresh_token"]}, expect=401)  # reuse is detected
 keys = call("GET", "/.well-known/jwks.json")["keys"]
 assert keys and all("d" not in key for key in keys), keys
+assert call("GET", "/auth/me", token=renewed["access_token"], expect=401)["code"] == "token_revoked"  # its session ended
+fresh = call("POST", "/auth/login", {"email": "ada@example.com", "password": new["password"]})
 request = urllib.request.Request(base + "/auth/introspect", method="POST",
-    data=json.dumps({"token": renewed["access_token"]}).encode())
+    data=json.dumps({"token": fresh["access_token"]}).encode())
 request.add_header("Content-Type", "application/json")
 request.add_header("Authorization", "Bearer change-me-to-a-long-random-secret")
 with urllib.request.urlopen(request) as response:
