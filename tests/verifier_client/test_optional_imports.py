@@ -49,7 +49,7 @@ def test_drf_adapter_without_drf_names_the_extra(absent):
 
     assert result.returncode != 0
     assert "ImportError" in result.stderr
-    assert 'pip install "verifier-client[drf]"' in result.stderr
+    assert 'pip install "authfort-verifier[drf]"' in result.stderr
 
 
 @pytest.mark.parametrize("absent", ["flask,werkzeug", "flask"])
@@ -58,14 +58,14 @@ def test_flask_adapter_without_flask_names_the_extra(absent):
 
     assert result.returncode != 0
     assert "ImportError" in result.stderr
-    assert 'pip install "verifier-client[flask]"' in result.stderr
+    assert 'pip install "authfort-verifier[flask]"' in result.stderr
 
 
 def test_the_django_app_without_django_names_the_extra():
     result = run_without("django", "import verifier_client.apps")
 
     assert result.returncode != 0
-    assert 'pip install "verifier-client[drf]"' in result.stderr
+    assert 'pip install "authfort-verifier[drf]"' in result.stderr
 
 
 def test_core_and_introspection_import_without_any_framework():
