@@ -365,7 +365,7 @@ def _metrics_without_extra() -> list[CheckMessage]:
         return []  # E101 says what is wrong with it
     if policy == access.OFF:
         return []
-    hint = f"{extras.install_hint('metrics')}, or set AUTHFORT_METRICS_ACCESS=off if you do not want metrics."
+    hint = f"{extras.install_hint('metrics')}, or set AUTHFORT['METRICS_ACCESS'] = 'off' to go without."
     if _configured("METRICS_ACCESS") is None:  # the default asks, not the project: tell, do not warn
         return [
             Info(

@@ -42,6 +42,7 @@ if sys.argv[2:] == ["serve"]:
         schema=client.get("/api/schema").status_code,
         docs=client.get("/api/docs").status_code,
     )
+report["app_file"] = sys.modules["authfort_django"].__file__
 report["loaded_extras"] = sorted(
     {name.partition(".")[0] for name in sys.modules}
     & {"environ", "prometheus_client", "drf_spectacular", "drf_spectacular_sidecar", "opentelemetry", "argon2"}
