@@ -15,16 +15,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 10001 --user-group authfort
 
+# Every pinned dependency, the extras' (metrics, openapi, otel, argon2) included;
+# the two distributions below then install without resolving anything again.
 COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 COPY verifier_client ./verifier_client
-COPY pyproject.toml README.md manage.py gunicorn.conf.py ./
+COPY pyproject.toml README.md LICENSE manage.py gunicorn.conf.py ./
 COPY authfort_django ./authfort_django
 COPY config ./config
 COPY docker/entrypoint.sh /usr/local/bin/authfort-entrypoint
 COPY docker/healthcheck.py /usr/local/bin/authfort-healthcheck
 RUN pip install --no-deps ./verifier_client . \
+    && pip check \
     && mkdir -p /app/var && chown authfort:authfort /app/var
 # The admin's and the API pages' static files, hashed and compressed, served by WhiteNoise.
 # In the image, not in the var/ volume (a volume keeps its first image's copy forever);

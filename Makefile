@@ -15,7 +15,11 @@ $(BIN)/python:
 # Reinstall only when a dependency file changes.
 $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml verifier_client/pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e ./verifier_client -e .
+	@# The verifier's 0.2 distribution name; both would own verifier_client/. Drop in 0.4.
+	$(BIN)/python -m pip uninstall --quiet --yes verifier-client 2>/dev/null || true
+	@# Every extra: the suite proves both sides of each (tests/authfort_django/test_extras.py).
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt \
+		-e "./verifier_client[drf,flask]" -e ".[metrics,openapi,otel,argon2]"
 	touch $@
 
 install: $(STAMP)

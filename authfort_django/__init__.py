@@ -1,3 +1,4 @@
 """authfort_django: a reusable Django app that signs users in and issues RS256 access tokens."""
 
-__version__ = "0.2.0"
+# The one place the version is written: pyproject.toml reads it (tool.setuptools.dynamic).
+__version__ = "0.3.0.dev0"

@@ -18,6 +18,14 @@ marked (deploy) are registered with deploy=True: they run with
     E010 AUTHFORT has a key this version does not know (a typo): the hint names the closest one
     E011 AUTHFORT['COOKIE'] or AUTHFORT['THROTTLE_RATES'] has a key this version does not know
     E101 METRICS_ACCESS not 'off', 'open' or addresses/networks
+
+A setting asks for what an optional extra brings (authfort_django/extras.py) and the
+extra is not installed; each hint names the `pip install`:
+    I101 METRICS_ACCESS left at its default: no /metrics without [metrics]
+    W101 METRICS_ACCESS set (not 'off'): no /metrics without [metrics]
+    W102 SPECTACULAR_SETTINGS or a drf_spectacular DEFAULT_SCHEMA_CLASS: no schema without [openapi]
+    W103 OTEL_EXPORTER_OTLP_ENDPOINT set: no tracing without [otel]
+    E102 the first PASSWORD_HASHERS entry is Argon2 without [argon2]: every new password would fail
 """
 
 from __future__ import annotations
@@ -27,9 +35,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Info, Tags, Warning, register
 from django.utils.module_loading import import_string
 
+from authfort_django import extras
 from authfort_django.conf import (
     COOKIE_DEFAULTS,
     DEFAULTS,
@@ -39,6 +48,7 @@ from authfort_django.conf import (
 )
 from authfort_django.keys.crypto import MIN_RSA_KEY_SIZE
 from authfort_django.observability.metrics import access
+from authfort_django.observability.tracing import tracing_requested
 
 MIN_SECRET_LENGTH = 32
 MAX_LEEWAY = 60
@@ -362,5 +372,92 @@ def check_email_conflicts(app_configs: Any = None, databases: Any = None, **kwar
             hint="Run `manage.py authfort_email_conflicts` to list them, then change or remove the "
             "other users' addresses.",
             id="authfort.W010",
+
+@register()
+def check_extras(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """I101, W101, W102, W103, E102: what a setting asks for and a missing extra would bring."""
+    return [*_metrics_without_extra(), *_openapi_without_extra(), *_tracing_without_extra(), *_argon2_without_extra()]
+
+
+def _metrics_without_extra() -> list[CheckMessage]:
+    if extras.installed("metrics"):
+        return []
+    try:
+        policy = access.parse(authfort_settings.METRICS_ACCESS)
+    except access.InvalidMetricsAccess:
+        return []  # E101 says what is wrong with it
+    if policy == access.OFF:
+        return []
+    hint = f"{extras.install_hint('metrics')}, or set AUTHFORT['METRICS_ACCESS'] = 'off' to go without."
+    if _configured("METRICS_ACCESS") is None:  # the default asks, not the project: tell, do not warn
+        return [
+            Info(
+                "/metrics is not served: prometheus-client (the [metrics] extra) is not installed.",
+                hint=hint,
+                id="authfort.I101",
+            )
+        ]
+    return [
+        Warning(
+            f"AUTHFORT['METRICS_ACCESS'] is {authfort_settings.METRICS_ACCESS!r}, but /metrics is not served: "
+            "prometheus-client (the [metrics] extra) is not installed.",
+            hint=hint,
+            id="authfort.W101",
+        )
+    ]
+
+
+def _openapi_without_extra() -> list[CheckMessage]:
+    if extras.installed("openapi"):
+        return []
+    schema_class = (getattr(settings, "REST_FRAMEWORK", None) or {}).get("DEFAULT_SCHEMA_CLASS") or ""
+    if hasattr(settings, "SPECTACULAR_SETTINGS"):
+        asking = "SPECTACULAR_SETTINGS is set"
+    elif str(schema_class).startswith("drf_spectacular."):
+        asking = f"REST_FRAMEWORK['DEFAULT_SCHEMA_CLASS'] is {schema_class!r}"
+    else:
+        return []
+    return [
+        Warning(
+            f"{asking}, but drf-spectacular (the [openapi] extra) is not installed: "
+            "there is no OpenAPI schema, and authfort_django.api.docs mounts no /api/schema or /api/docs.",
+            hint=f"{extras.install_hint('openapi')}, or remove the setting.",
+            id="authfort.W102",
+        )
+    ]
+
+
+def _tracing_without_extra() -> list[CheckMessage]:
+    # Asked only when tracing is: finding OpenTelemetry's modules imports its namespace package.
+    if not tracing_requested() or extras.installed("otel"):
+        return []
+    return [
+        Warning(
+            "OTEL_EXPORTER_OTLP_ENDPOINT is set, but OpenTelemetry (the [otel] extra) is not installed: "
+            "configure_tracing() refuses to start the server.",
+            hint=f"{extras.install_hint('otel')}, or unset OTEL_EXPORTER_OTLP_ENDPOINT to run without tracing.",
+            id="authfort.W103",
+        )
+    ]
+
+
+def _argon2_without_extra() -> list[CheckMessage]:
+    # Only the first hasher makes new hashes. Django's default list names Argon2 further
+    # down, to check hashes a project may hold: without argon2-cffi that is fine.
+    hashers = list(getattr(settings, "PASSWORD_HASHERS", None) or [])
+    if not hashers or extras.installed("argon2"):
+        return []
+    try:
+        algorithm = getattr(import_string(hashers[0]), "algorithm", None)
+    except ImportError:
+        return []
+    if algorithm != "argon2":
+        return []
+    return [
+        Error(
+            f"PASSWORD_HASHERS starts with {hashers[0]!r}, but argon2-cffi (the [argon2] extra) is not "
+            "installed: registering or changing a password would fail.",
+            hint=f"{extras.install_hint('argon2')}, or put another hasher first.",
+            id="authfort.E102",
         )
     ]

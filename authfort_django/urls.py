@@ -1,13 +1,13 @@
 """Mount with `path("", include("authfort_django.urls"))`: the well-known documents
-must sit at the host root."""
+must sit at the host root. /metrics is here only with the [metrics] extra installed."""
 
 from django.db import transaction
 from django.urls import path
 
+from authfort_django import extras
 from authfort_django.api.views import (
     accounts,
     introspection,
-    metrics,
     moderation,
     recovery,
     sessions,
@@ -45,5 +45,11 @@ urlpatterns = [
     path(".well-known/oauth-authorization-server", wellknown.metadata, name="metadata"),
     path(".well-known/openid-configuration", wellknown.metadata, name="openid-configuration"),
     path("health", wellknown.health, name="health"),
-    path("metrics", metrics.metrics, name="metrics"),
 ]
+
+# The view imports prometheus-client; without it there is nothing to serve, and
+# checks.py (authfort.I101/W101) says what to install.
+if extras.installed("metrics"):
+    from authfort_django.api.views import metrics
+
+    urlpatterns.append(path("metrics", metrics.metrics, name="metrics"))

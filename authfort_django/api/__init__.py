@@ -6,5 +6,7 @@
     client.py        the caller's address and the RequestContext handed to the domain
     errors.py        the JSON error shape and the status of each domain error
     schema.py        the OpenAPI description (drf-spectacular)
-    docs.py          /api/schema and /api/docs
+    openapi.py       AuthfortAutoSchema: a view's OpenAPI operation, read from the view
+    openapi_extra.py what the views take from drf-spectacular, or stand-ins without the extra
+    docs.py          /api/schema and /api/docs (with the [openapi] extra)
 """

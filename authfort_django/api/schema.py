@@ -18,6 +18,9 @@ authfort's views need nothing in REST_FRAMEWORK. drf-spectacular's own views (th
 its DEFAULT_SCHEMA_CLASS, "drf_spectacular.openapi.AutoSchema", as its installation
 guide says. The rest of SPECTACULAR_SETTINGS (TITLE, COMPONENT_SPLIT_REQUEST, the
 Swagger UI settings) is the project's choice; config/settings.py has this server's.
+
+This module and api/openapi.py need the [openapi] extra; without it nothing imports
+them (api/openapi_extra.py gives the views what they use).
 """
 
 from __future__ import annotations

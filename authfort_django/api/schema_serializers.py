@@ -8,9 +8,9 @@ components' descriptions.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
+from authfort_django.api.openapi_extra import one_of
 from authfort_django.api.serializers import TokenPairSerializer, UserSerializer
 
 
@@ -38,11 +38,7 @@ class AwaitingVerificationSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What to do next: open the mailed link, then log in.")
 
 
-REGISTERED = PolymorphicProxySerializer(
-    component_name="Registered",
-    serializers=[TokenPairSerializer, AwaitingVerificationSerializer],
-    resource_type_field_name=None,
-)
+REGISTERED = one_of("Registered", [TokenPairSerializer, AwaitingVerificationSerializer])
 
 
 class MailRequestedSerializer(serializers.Serializer):

@@ -9,38 +9,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 
 import pytest
 import verifier_client.drf
 import verifier_client.flask
 
-_BLOCKER = textwrap.dedent(
-    """
-    import sys
-
-    class _Absent:
-        def __init__(self, names):
-            self.names = names
-
-        def find_spec(self, fullname, path=None, target=None):
-            if fullname.partition(".")[0] in self.names:
-                raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
-            return None
-
-    sys.meta_path.insert(0, _Absent(set(sys.argv[1].split(","))))
-    """
-)
-
-
-def run_without(packages: str, code: str) -> subprocess.CompletedProcess[str]:
-    """Run `code` in a new interpreter where `packages` (comma-separated) cannot be imported."""
-    return subprocess.run(
-        [sys.executable, "-c", _BLOCKER + textwrap.dedent(code), packages],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.helpers.absent_modules import run_without
 
 
 @pytest.mark.parametrize("absent", ["django,rest_framework", "rest_framework"])
@@ -49,7 +23,7 @@ def test_drf_adapter_without_drf_names_the_extra(absent):
 
     assert result.returncode != 0
     assert "ImportError" in result.stderr
-    assert 'pip install "verifier-client[drf]"' in result.stderr
+    assert 'pip install "authfort-verifier[drf]"' in result.stderr
 
 
 @pytest.mark.parametrize("absent", ["flask,werkzeug", "flask"])
@@ -58,14 +32,14 @@ def test_flask_adapter_without_flask_names_the_extra(absent):
 
     assert result.returncode != 0
     assert "ImportError" in result.stderr
-    assert 'pip install "verifier-client[flask]"' in result.stderr
+    assert 'pip install "authfort-verifier[flask]"' in result.stderr
 
 
 def test_the_django_app_without_django_names_the_extra():
     result = run_without("django", "import verifier_client.apps")
 
     assert result.returncode != 0
-    assert 'pip install "verifier-client[drf]"' in result.stderr
+    assert 'pip install "authfort-verifier[drf]"' in result.stderr
 
 
 def test_core_and_introspection_import_without_any_framework():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -18,6 +17,7 @@ from authfort_django.accounts.errors import (
 )
 from authfort_django.api import serializers, throttling
 from authfort_django.api.client import request_context
+from authfort_django.api.openapi_extra import extend_schema
 from authfort_django.api.schema_serializers import REGISTERED
 from authfort_django.api.views.base import (
     AuthfortAPIView,

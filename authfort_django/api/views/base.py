@@ -13,8 +13,13 @@ from rest_framework.views import APIView
 from authfort_django.api import cookies, serializers
 from authfort_django.api.authentication import AccessTokenAuthentication
 from authfort_django.api.errors import authfort_exception_handler
-from authfort_django.api.openapi import AuthfortAutoSchema
+from authfort_django.api.openapi_extra import INSTALLED as OPENAPI_INSTALLED
 from authfort_django.tokens.pairs import TokenPair
+
+if OPENAPI_INSTALLED:
+    from authfort_django.api.openapi import AuthfortAutoSchema as ViewSchema
+else:  # no schema to describe the views in: DRF's default, which reads DEFAULT_SCHEMA_CLASS
+    from rest_framework.schemas import DefaultSchema as ViewSchema
 
 
 class AuthfortAPIView(APIView):
@@ -27,8 +32,8 @@ class AuthfortAPIView(APIView):
     permission_classes: list = []
     throttle_classes: list = []
     # Its OpenAPI description is read from these attributes, its docstring and its
-    # domain_errors, whatever the project's DEFAULT_SCHEMA_CLASS.
-    schema = AuthfortAutoSchema()
+    # domain_errors, whatever the project's DEFAULT_SCHEMA_CLASS (with the [openapi] extra).
+    schema = ViewSchema()
 
     def get_exception_handler(self) -> Any:
         return authfort_exception_handler

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from authfort_django.accounts.errors import (
 )
 from authfort_django.api import serializers
 from authfort_django.api.client import request_context
+from authfort_django.api.openapi_extra import extend_schema
 from authfort_django.api.permissions import IsAuthfortAdmin
 from authfort_django.api.views.base import AuthfortAPIView, no_content
 

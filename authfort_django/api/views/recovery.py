@@ -7,7 +7,6 @@ account uses the address, so the endpoint cannot be used to find out who has one
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf_serializers
 from rest_framework import status
 from rest_framework.request import Request
@@ -17,6 +16,7 @@ from authfort_django.accounts import email_verification, password_reset
 from authfort_django.accounts import errors as account_errors
 from authfort_django.api import serializers, throttling
 from authfort_django.api.client import request_context
+from authfort_django.api.openapi_extra import extend_schema
 from authfort_django.api.schema_serializers import MailRequestedSerializer
 from authfort_django.api.views.base import AuthfortAPIView, no_content, no_store
 

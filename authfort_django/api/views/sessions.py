@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -12,6 +11,7 @@ from authfort_django.accounts import login
 from authfort_django.accounts.errors import EmailNotVerified
 from authfort_django.api import cookies, serializers, throttling
 from authfort_django.api.client import request_context
+from authfort_django.api.openapi_extra import extend_schema
 from authfort_django.api.schema_serializers import LogoutSerializer, RefreshSerializer
 from authfort_django.api.views.base import (
     AuthfortAPIView,

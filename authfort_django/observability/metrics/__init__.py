@@ -5,6 +5,7 @@
     collector.py       signing-key gauges and the rotation count, read from the database at scrape
     access.py          who may scrape (AUTHFORT["METRICS_ACCESS"]: off, open, or addresses)
     gunicorn_hooks.py  multiprocess mode: one shared directory, wiped at start, dead workers marked
+    unrecorded.py      what instruments.py counts with when the [metrics] extra is not installed
 
 The /metrics endpoint itself is an HTTP view: api/views/metrics.py.
 

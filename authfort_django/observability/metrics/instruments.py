@@ -1,5 +1,8 @@
 """The counters and the histogram, and the helpers that move them (receivers.py, api views).
 
+Without the [metrics] extra they are unrecorded.py's stand-ins, so the callers never
+ask whether prometheus-client is installed.
+
 Under gunicorn these live in PROMETHEUS_MULTIPROC_DIR (see gunicorn_hooks), so a
 scrape answered by any worker sums every worker, dead ones included.
 """
@@ -11,7 +14,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from prometheus_client import Counter, Histogram
+from authfort_django import extras
+
+if extras.installed("metrics"):
+    from prometheus_client import Counter, Histogram
+else:  # the same calls record nothing, and urls.py mounts no /metrics
+    from authfort_django.observability.metrics.unrecorded import Counter, Histogram
 
 # A process started outside gunicorn (manage.py, a test's server setup) with the
 # variable set, before the server made the directory: the library needs it to exist.

@@ -5,8 +5,8 @@
                              issuer="https://auth.example.com", audience="authfort")
     claims = verifier.verify(token)   # Claims, or a VerificationError subclass
 
-Framework adapters: `verifier_client.drf` (pip install verifier-client[drf]) and
-`verifier_client.flask` (pip install verifier-client[flask]).
+Framework adapters: `verifier_client.drf` (pip install authfort-verifier[drf]) and
+`verifier_client.flask` (pip install authfort-verifier[flask]).
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ from .introspection import IntrospectionClient, IntrospectionResult
 from .jwks import FetchResponse, JWKSClient, KeySet, StaticKeySet, VerificationKey
 from .verifier import TokenVerifier
 
-__version__ = "0.2.0"
+# The one place the version is written: pyproject.toml reads it (tool.setuptools.dynamic).
+__version__ = "0.3.0.dev0"
 
 __all__ = [
     "Claims",

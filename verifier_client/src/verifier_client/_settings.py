@@ -248,13 +248,13 @@ def find_problems(values: Any, where: str) -> list[Problem]:
     if not isinstance(values, Mapping):
         return [Problem(
             "E001", f"{setting} is a {type(values).__name__}, not a dict.",
-            "Set it to a dict with at least JWKS_URL, ISSUER and AUDIENCE (see the verifier-client README).",
+            "Set it to a dict with at least JWKS_URL, ISSUER and AUDIENCE (see the authfort-verifier README).",
         )]
     problems: list[Problem] = []
     for key in sorted(set(values) - KNOWN_KEYS, key=str):
         close = difflib.get_close_matches(str(key), KNOWN_KEYS, n=1)
         hint = f"Did you mean {close[0]!r}?" if close else f"Valid keys: {', '.join(sorted(KNOWN_KEYS))}."
-        problems.append(Problem("E002", f"{key_name(where, str(key))} is not a verifier-client setting.", hint))
+        problems.append(Problem("E002", f"{key_name(where, str(key))} is not an authfort-verifier setting.", hint))
     problems += _missing(values, where)
     for key in sorted(KNOWN_KEYS & set(values)):
         expected = _RULES[key](values[key])

@@ -14,7 +14,7 @@ try:
     from django.core import checks
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError(
-        'verifier_client.apps needs Django: pip install "verifier-client[drf]"'
+        'verifier_client.apps needs Django: pip install "authfort-verifier[drf]"'
     ) from exc
 
 __all__ = ["VerifierClientConfig"]
@@ -24,7 +24,7 @@ class VerifierClientConfig(AppConfig):
     """Registers the system checks of the VERIFIER_CLIENT setting; nothing else (no models)."""
 
     name = "verifier_client"
-    verbose_name = "verifier-client"
+    verbose_name = "authfort-verifier"
 
     def ready(self) -> None:
         from .checks import check_settings

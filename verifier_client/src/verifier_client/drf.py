@@ -52,7 +52,7 @@ try:
     from rest_framework.permissions import BasePermission
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError(
-        'verifier_client.drf needs Django and Django REST framework: pip install "verifier-client[drf]"'
+        'verifier_client.drf needs Django and Django REST framework: pip install "authfort-verifier[drf]"'
     ) from exc
 
 from .claims import Claims

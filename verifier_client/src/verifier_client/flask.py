@@ -32,7 +32,7 @@ try:
     from flask import Flask, Response, current_app, g, jsonify, request
     from werkzeug.local import LocalProxy
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
-    raise ImportError('verifier_client.flask needs Flask: pip install "verifier-client[flask]"') from exc
+    raise ImportError('verifier_client.flask needs Flask: pip install "authfort-verifier[flask]"') from exc
 
 from .claims import Claims
 from .exceptions import (

@@ -384,7 +384,7 @@ class JWKSClient:
                 return
         try:
             thread = threading.Thread(
-                target=self._run_claimed_fetch, name="verifier-client-jwks-refresh", daemon=True
+                target=self._run_claimed_fetch, name="authfort-verifier-jwks-refresh", daemon=True
             )
             thread.start()
         except Exception:  # cannot start a thread (interpreter shutdown): refresh inline later

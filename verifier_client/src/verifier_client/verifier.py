@@ -142,7 +142,7 @@ class TokenVerifier:
             )
         if key_set is not None:
             warnings.warn(
-                "TokenVerifier(key_set=...) is deprecated and will be removed in verifier-client 0.4: "
+                "TokenVerifier(key_set=...) is deprecated and will be removed in authfort-verifier 0.4: "
                 "pass the same object as keys=...",
                 DeprecationWarning,
                 stacklevel=2,

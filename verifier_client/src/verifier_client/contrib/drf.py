@@ -1,4 +1,4 @@
-"""Deprecated alias of `verifier_client.drf`; removed in verifier-client 0.4.
+"""Deprecated alias of `verifier_client.drf`; removed in authfort-verifier 0.4.
 
 Re-exports the same objects, so a `DEFAULT_AUTHENTICATION_CLASSES` entry naming
 this path keeps working (with a warning) until it is changed.
@@ -12,7 +12,7 @@ from ..drf import *  # noqa: F403 - the whole public API of the new path, nothin
 from ..drf import __all__  # noqa: F401
 
 warnings.warn(
-    "verifier_client.contrib.drf is deprecated and will be removed in verifier-client 0.4: "
+    "verifier_client.contrib.drf is deprecated and will be removed in authfort-verifier 0.4: "
     "import from verifier_client.drf instead (in settings too, e.g. "
     '"verifier_client.drf.JWKSAuthentication").',
     DeprecationWarning,
