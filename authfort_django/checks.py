@@ -372,6 +372,9 @@ def check_email_conflicts(app_configs: Any = None, databases: Any = None, **kwar
             hint="Run `manage.py authfort_email_conflicts` to list them, then change or remove the "
             "other users' addresses.",
             id="authfort.W010",
+        )
+    ]
+
 
 @register()
 def check_extras(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
