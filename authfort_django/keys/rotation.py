@@ -170,15 +170,7 @@ def rotate(
             if current is not None:
                 messages.append(_retire(current, now))
             return Outcome(True, tuple(messages), pending)
-        activates_at = now if immediately or current is None else now + _publish_ahead()
-        key = _create(algorithm, activates_at=activates_at, now=now)
-        if activates_at == now:
-            messages = [f"Created key {key.kid} ({key.algorithm}), active now."]
-        else:
-            messages = [f"Created key {key.kid} ({key.algorithm}), published now, signs from {_at(activates_at)}."]
-        if current is not None:
-            messages.append(_retire(current, activates_at))
-        return Outcome(True, tuple(messages), key)
+        return _add_next_key("Created", algorithm, current, now, immediately=immediately)
 
 
 def import_key(
@@ -213,15 +205,30 @@ def import_key(
                 f"scheduled too. Wait until it activates at {_at(pending.activates_at)}, or revoke it with "
                 f"--revoke {pending.kid}, then import again."
             )
-        activates_at = now if immediately or current is None else now + _publish_ahead()
-        key = _create(algorithm, activates_at=activates_at, now=now, private_key=private_key)
-        if activates_at == now:
-            messages = [f"Imported key {key.kid} ({key.algorithm}), active now."]
-        else:
-            messages = [f"Imported key {key.kid} ({key.algorithm}), published now, signs from {_at(activates_at)}."]
-        if current is not None:
-            messages.append(_retire(current, activates_at))
-        return Outcome(True, tuple(messages), key)
+        return _add_next_key("Imported", algorithm, current, now, immediately=immediately, private_key=private_key)
+
+
+def _add_next_key(
+    verb: str,
+    algorithm: str,
+    current: SigningKey | None,
+    now: datetime,
+    *,
+    immediately: bool,
+    private_key: PrivateKey | None = None,
+) -> Outcome:
+    """Store the next key (generated, or `private_key`): published now, signing now when
+    `immediately` or nothing signs, else after PUBLISH_AHEAD, when `current` retires.
+    Under the caller's lock."""
+    activates_at = now if immediately or current is None else now + _publish_ahead()
+    key = _create(algorithm, activates_at=activates_at, now=now, private_key=private_key)
+    if activates_at == now:
+        messages = [f"{verb} key {key.kid} ({key.algorithm}), active now."]
+    else:
+        messages = [f"{verb} key {key.kid} ({key.algorithm}), published now, signs from {_at(activates_at)}."]
+    if current is not None:
+        messages.append(_retire(current, activates_at))
+    return Outcome(True, tuple(messages), key)
 
 
 def revoke(kid: str, now: datetime | None = None) -> Outcome:
