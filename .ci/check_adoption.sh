@@ -9,6 +9,7 @@
 set -Eeuo pipefail
 trap 'echo "check_adoption FAILED at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
+source .ci/lib.sh
 repo=$PWD
 WHEELHOUSE=${WHEELHOUSE:-$repo/.ci/wheelhouse}
 work=$(mktemp -d)
@@ -45,14 +46,10 @@ DJANGO_SUPERUSER_USERNAME=boss DJANGO_SUPERUSER_EMAIL=Boss@Example.com DJANGO_SU
   "$py" manage.py createsuperuser --noinput
 "$py" manage.py rotate_keys --if-none
 
-port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 setsid "$py" manage.py runserver --noreload "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
-for _ in $(seq 1 60); do
-  curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 1
-done
+wait_healthy "http://127.0.0.1:$port" "$server" "$work/server.log"
 
 "$py" - "http://127.0.0.1:$port" <<'PY'
 import json, sys, urllib.error, urllib.request

@@ -10,8 +10,8 @@
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+source .ci/lib.sh
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 fail() { echo "consumer snippet: $*" >&2; exit 1; }
 
 port=$(free_port)
@@ -32,12 +32,7 @@ trap 'echo "--- make run:"; tail -n 40 "$server_log" 2>/dev/null; echo "--- cons
 
 AUTHFORT_INTROSPECTION_SECRETS="$secret" setsid make run PORT="$port" >"$server_log" 2>&1 &
 server=$!
-for _ in $(seq 1 120); do
-  curl -sf -o /dev/null "$base/health" && break
-  kill -0 "$server" 2>/dev/null || { cat "$server_log"; fail "make run exited"; }
-  sleep 1
-done
-curl -sf -o /dev/null "$base/health" || fail "make run did not become healthy"
+wait_healthy "$base" "$server" "$server_log" || fail "make run did not become healthy"
 
 # The snippets, exactly as the README has them.
 project="$work/consumer"

@@ -4,13 +4,9 @@
 # and the JWKS over HTTP. Fails on any step.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
+source .ci/lib.sh
 # Never 8000 (the default): the metadata check below must tell PORT apart from it.
-port=$(python3 -c '
-import socket
-while True:
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    if port != 8000: break
-print(port)')
+port=$(free_port)
 base="http://127.0.0.1:$port"
 # As a new user has it: the issuer follows HOST and PORT.
 unset AUTHFORT_ISSUER
@@ -19,11 +15,7 @@ setsid make run PORT="$port" >"$log" 2>&1 &
 server=$!
 trap 'kill -- -"$server" 2>/dev/null || true; rm -f "$log"' EXIT
 
-for _ in $(seq 1 120); do
-  curl -sf -o /dev/null "$base/health" && break
-  if ! kill -0 "$server" 2>/dev/null; then cat "$log"; echo "make run exited" >&2; exit 1; fi
-  sleep 1
-done
+wait_healthy "$base" "$server" "$log"
 grep -q "JWKS: $base/.well-known/jwks.json" "$log" || { cat "$log"; echo "make run did not print the JWKS URL" >&2; exit 1; }
 # `make run PORT=...` publishes its own address, not the default port's.
 curl -sf "$base/.well-known/oauth-authorization-server" | python3 -c '

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The post-deploy smoke suite against a fresh `make run`: start it on a free port with a
 # database of its own (and introspection on), wait for /health, run `make smoke`, stop it.
-# Started and awaited as .ci/check_readme_flow.sh does.
 set -Eeuo pipefail
 unset REDIS_URL  # the server keeps its throttle counters in its own memory
 cd "$(dirname "$0")/.."
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+source .ci/lib.sh
+port=$(free_port)
 base="http://127.0.0.1:$port"
 work=$(mktemp -d)
 secret="smoke-introspection-$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
@@ -14,11 +14,7 @@ DATABASE_URL="sqlite:///$work/smoke.sqlite3" AUTHFORT_INTROSPECTION_SECRETS="$se
 server=$!
 trap 'kill -- -"$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-for _ in $(seq 1 120); do
-  curl -sf -o /dev/null "$base/health" && break
-  if ! kill -0 "$server" 2>/dev/null; then cat "$work/server.log"; echo "make run exited" >&2; exit 1; fi
-  sleep 1
-done
+wait_healthy "$base" "$server" "$work/server.log"
 
 if ! INTROSPECTION_SECRET="$secret" make --no-print-directory smoke BASE_URL="$base"; then
   cat "$work/server.log"
