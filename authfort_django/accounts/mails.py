@@ -52,8 +52,9 @@ def link(kind: MailKind, token: str) -> str:
     return frontend_url() + path.replace("{token}", quote(token, safe=""))
 
 
-# Anything a mail reader could take for a link: a scheme, `www.`, or a dotted host name.
-_LINK_LIKE = re.compile(r"[a-z][a-z0-9+.-]*:|www\.|[^\s.]\.[^\s.]", re.IGNORECASE)
+# Anything a mail reader could take for a link: a scheme, `www.`, or a dotted host name
+# (a dot followed by two letters or more: "evil.example" is one, "J.R. Tolkien" is not).
+_LINK_LIKE = re.compile(r"[a-z][a-z0-9+.-]*:|www\.|[^\s.]\.[a-z]{2,}", re.IGNORECASE)
 
 
 def greeting_name(user: User) -> str:

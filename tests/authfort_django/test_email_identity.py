@@ -156,3 +156,38 @@ def test_the_database_finds_an_account_by_exact_canonical_equality_only(first, s
         assert Account.objects.filter(email=stored).count() == 1
     finally:
         user.delete()
+
+
+def test_an_ordinary_name_with_initials_is_kept(api_client, mailoutbox):
+    UserFactory(email=REAL, name="J.R. Tolkien")
+
+    api_client.post("/auth/password-reset", {"email": REAL}, format="json")
+
+    assert mailoutbox[0].body.startswith("Hello J.R. Tolkien,")
+
+
+def test_users_sharing_an_address_are_listed_and_warned_about(db):
+    """auth.User-style data: two users whose addresses are one once canonicalised.
+    The second one's Account gets no address (never merged), the command lists both,
+    and the database check warns."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from authfort_django.checks import check_email_conflicts
+
+    first = UserFactory(email="bob@xn--bcher-kva.de")
+    second = UserFactory(email="bob@bücher.de")  # the bundled model's Lower() cannot tell them apart
+
+    assert Account.objects.of(first).email == "bob@xn--bcher-kva.de"
+    assert Account.objects.of(second).email is None
+    out = StringIO()
+    call_command("authfort_email_conflicts", stdout=out)
+    assert out.getvalue().startswith(f"bob@xn--bcher-kva.de: held by user {first.pk}")
+    assert str(second.pk) in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("authfort_email_conflicts", "--fail", stdout=StringIO())
+    assert [m.id for m in check_email_conflicts(databases=["default"])] == ["authfort.W010"]
+    second.delete()
+    assert check_email_conflicts(databases=["default"]) == []

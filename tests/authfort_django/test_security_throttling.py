@@ -181,3 +181,14 @@ def test_each_address_behind_a_proxy_has_its_own_refresh_budget(api_client, sett
     ]
 
     assert answers == [(401, "refresh_token_malformed")] * 3
+
+
+def test_spellings_of_one_address_share_its_account_budget(api_client, settings, throttle_clock):
+    """The account key is the canonical address: letter case, a U-label domain or a
+    fullwidth look-alike buys no fresh budget (issue 19)."""
+    settings.AUTHFORT = {**settings.AUTHFORT, "THROTTLE_RATES": {"login": None, "login_account": "3/min"}}
+    UserFactory(email="victim@xn--bcher-kva.de")
+    for n, spelling in enumerate(["victim@bücher.de", "VICTIM@Bücher.DE", "ｖictim@xn--bcher-kva.de"]):
+        login(api_client, spelling, f"guess {n}", REMOTE_ADDR=f"10.0.0.{n}")
+
+    assert_throttled(login(api_client, "victim@xn--bcher-kva.de"))
