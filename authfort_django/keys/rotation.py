@@ -297,22 +297,31 @@ def reencrypt_all() -> Outcome:
         return Outcome(True, tuple(messages))
 
 
-# Internals. Everything below runs inside _locked().
+# Internals: the lock, then what runs inside it.
+
+
+def _create_lock_row() -> None:
+    """The lock row exists before anyone locks it. Creating it inside the locking
+    transaction deadlocks on InnoDB when three hosts start at once: the two that lose
+    the INSERT race each hold a shared lock on the winner's row, and each then waits
+    for the other to let go before its UPDATE can lock it."""
+    if KeyStoreLock.objects.filter(pk=1).exists():
+        return
+    try:
+        with transaction.atomic():
+            KeyStoreLock.objects.create(pk=1, locked_at=timezone.now())
+    except IntegrityError:
+        pass  # another host created it: that is all this wanted
 
 
 @contextmanager
 def _locked() -> Iterator[None]:
     """A transaction holding the KeyStoreLock row; the in-process cache is dropped afterwards."""
+    _create_lock_row()
     with transaction.atomic():
-        stamp = timezone.now()
-        # An UPDATE takes a row lock on PostgreSQL and the write lock on SQLite.
-        if not KeyStoreLock.objects.filter(pk=1).update(locked_at=stamp):
-            try:
-                with transaction.atomic():
-                    KeyStoreLock.objects.create(pk=1, locked_at=stamp)
-            except IntegrityError:
-                # Another host created it first (and we waited for its commit): lock it.
-                KeyStoreLock.objects.filter(pk=1).update(locked_at=stamp)
+        # An UPDATE of an existing row takes a row lock on PostgreSQL and MariaDB/MySQL,
+        # and the write lock on SQLite.
+        KeyStoreLock.objects.filter(pk=1).update(locked_at=timezone.now())
         yield
         # Now for this thread's next read, and after commit for other threads, which
         # could otherwise cache the pre-commit state for a whole KEY_CACHE_TTL.
