@@ -61,12 +61,15 @@ def pytest_testnodedown(node, error) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`postgres_only` tests need real row locks and concurrent connections."""
-    if _database_vendor() == "postgresql":
+    """`row_locks` tests need real row locks and concurrent connections: PostgreSQL or
+    MariaDB/MySQL. SQLite locks the whole database, so they are skipped there."""
+    if _database_vendor() in {"postgresql", "mysql"}:
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://... (.ci/run does)")
+    skip = pytest.mark.skip(
+        reason="needs real row locks: run with DATABASE_URL=postgres://... or mysql://... (.ci/run does)"
+    )
     for item in items:
-        if "postgres_only" in item.keywords:
+        if "row_locks" in item.keywords:
             item.add_marker(skip)
 
 

@@ -1,6 +1,6 @@
 """Fixtures for the key store and rotation tests: a hand-moved clock and a store that reads it.
 
-The `postgres_only` marker's skip on SQLite lives in tests/conftest.py (every package uses it).
+The `row_locks` marker's skip on SQLite lives in tests/conftest.py (every package uses it).
 """
 
 from __future__ import annotations

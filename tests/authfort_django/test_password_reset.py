@@ -401,7 +401,7 @@ def test_the_mail_templates_can_be_overridden_by_the_project(api_client, mailout
     assert "Reset your password" in message.alternatives[0][0]  # the HTML part was not overridden
 
 
-@pytest.mark.postgres_only
+@pytest.mark.row_locks
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_confirmations_of_one_token_let_exactly_one_win():
     """Real concurrent connections: the row lock makes every other attempt see the token used."""

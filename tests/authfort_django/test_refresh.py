@@ -243,7 +243,7 @@ def test_reuse_revocation_persists_under_atomic_requests_on_the_real_url(passwor
     assert Session.objects.get(pk=grant.session.pk).revoked_at is not None
 
 
-@pytest.mark.postgres_only
+@pytest.mark.row_locks
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_refreshes_of_one_token_let_exactly_one_win():
     """Real concurrent connections: each thread has its own database connection."""

@@ -138,7 +138,7 @@ def test_register_grants_default_roles(api_client, settings):
     assert response.json()["user"]["roles"] == ["reader"]
 
 
-@pytest.mark.postgres_only
+@pytest.mark.row_locks
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_registrations_of_one_email_leave_one_user():
     from rest_framework.test import APIClient

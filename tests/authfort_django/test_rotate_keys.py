@@ -338,7 +338,7 @@ def _in_parallel(count: int, *args: str) -> list[str]:
     return outputs
 
 
-@pytest.mark.postgres_only
+@pytest.mark.row_locks
 def test_concurrent_runs_create_exactly_one_key(transactional_db) -> None:
     first = ensure_key().key
     outputs = _in_parallel(4)
@@ -348,7 +348,7 @@ def test_concurrent_runs_create_exactly_one_key(transactional_db) -> None:
     assert state_of(first.kid) is KeyState.ACTIVE
 
 
-@pytest.mark.postgres_only
+@pytest.mark.row_locks
 def test_concurrent_first_starts_create_exactly_one_key(transactional_db) -> None:
     outputs = _in_parallel(4, "--if-none")
     assert SigningKey.objects.count() == 1

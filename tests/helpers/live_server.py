@@ -1,6 +1,6 @@
 """A real auth server in its own process: gunicorn serving config.wsgi on a free
-loopback port, with its own database (a SQLite file, or a fresh PostgreSQL
-database when the suite runs with a postgres DATABASE_URL).
+loopback port, with its own database (a SQLite file, or a fresh PostgreSQL or
+MariaDB/MySQL database when the suite runs with such a DATABASE_URL).
 
     with LiveAuthServer(tmp_dir) as server:
         tokens = server.register()
@@ -10,6 +10,7 @@ database when the suite runs with a postgres DATABASE_URL).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import secrets
 import shutil
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -36,7 +38,8 @@ class _Database:
     Migrating costs a Django start-up and every migration (over a second of CPU); the
     suite starts a score of servers, so each test process migrates one template
     once and every server gets a copy: a file copy on SQLite, CREATE DATABASE ...
-    TEMPLATE on PostgreSQL.
+    TEMPLATE on PostgreSQL, and on MariaDB/MySQL (which has no template databases)
+    CREATE TABLE ... LIKE plus INSERT ... SELECT for each of the template's tables.
     """
 
     _templates: ClassVar[dict[str, str]] = {}  # parent DATABASE_URL -> migrated template (path or name)
@@ -45,7 +48,8 @@ class _Database:
         parent = os.environ.get("DATABASE_URL", "")
         self._parent = parent
         self._admin_url: str | None = None
-        if parent.startswith(("postgres://", "postgresql://")):
+        self._mysql = parent.startswith("mysql://")
+        if parent.startswith(("postgres://", "postgresql://", "mysql://")):
             self.name = f"authfort_e2e_{uuid.uuid4().hex[:12]}"
             self._admin_url = parent
             self.url = self._url_of(self.name)
@@ -59,7 +63,9 @@ class _Database:
     def create(self, env: dict[str, str]) -> None:
         """This server's database, migrated."""
         template = self._template(env)
-        if self._admin_url:
+        if self._mysql:
+            self._mysql_copy(template, self.name)
+        elif self._admin_url:
             self._admin(f'CREATE DATABASE "{self.name}" TEMPLATE "{template}"')
         else:
             shutil.copyfile(template, self.name)
@@ -70,8 +76,8 @@ class _Database:
             return template
         if self._admin_url:
             template = f"authfort_e2e_template_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-            self._admin(f'CREATE DATABASE "{template}"')
-            atexit.register(self._admin, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+            self._admin(f"CREATE DATABASE {self._quoted(template)}")
+            atexit.register(self._drop, template)
             url = self._url_of(template)
         else:
             template = str(Path(tempfile.mkdtemp(prefix="authfort-e2e-template-")) / "template.sqlite3")
@@ -83,13 +89,61 @@ class _Database:
 
     def drop(self) -> None:
         if self._admin_url:
-            self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self._drop(self.name)
 
-    def _admin(self, sql: str) -> None:
+    def _drop(self, name: str) -> None:
+        force = "" if self._mysql else " WITH (FORCE)"
+        self._admin(f"DROP DATABASE IF EXISTS {self._quoted(name)}{force}")
+
+    def _quoted(self, name: str) -> str:
+        return f"`{name}`" if self._mysql else f'"{name}"'
+
+    def _admin(self, *statements: str) -> None:
+        if self._mysql:
+            with self._mysql_connection() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+            return
         import psycopg
 
         with psycopg.connect(self._admin_url, autocommit=True) as conn:
-            conn.execute(sql)
+            for sql in statements:
+                conn.execute(sql)
+
+    @contextlib.contextmanager
+    def _mysql_connection(self) -> Iterator[Any]:
+        import MySQLdb
+
+        parts = urlsplit(self._admin_url or "")
+        conn = MySQLdb.connect(
+            host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
+            password=parts.password or "", charset="utf8mb4",
+        )
+        try:
+            yield conn.cursor()
+            conn.commit()
+        finally:
+            conn.close()
+
+    def _mysql_copy(self, template: str, name: str) -> None:
+        """The template's tables with their keys and constraints (SHOW CREATE TABLE),
+        then their rows."""
+        with self._mysql_connection() as cursor:
+            cursor.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = %s AND table_type = 'BASE TABLE'",
+                [template],
+            )
+            tables = [row[0] for row in cursor.fetchall()]
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+            cursor.execute(f"USE `{name}`")
+            # Tables and rows go in one by one; foreign keys hold once all are in.
+            cursor.execute("SET SESSION foreign_key_checks = 0")
+            for table in tables:
+                cursor.execute(f"SHOW CREATE TABLE `{template}`.`{table}`")
+                cursor.execute(cursor.fetchone()[1])
+                cursor.execute(f"INSERT INTO `{table}` SELECT * FROM `{template}`.`{table}`")
+            cursor.execute("SET SESSION foreign_key_checks = 1")
 
 
 def _run_manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
