@@ -57,6 +57,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=40, help="interleaved known/unknown pairs per endpoint")
     parser.add_argument("--tolerance", type=float, default=0.10, help="largest accepted |known/unknown - 1|")
+    parser.add_argument(
+        "--mail", choices=("file", "off"), default="file",
+        help="file: Django's file backend delivers; off: AUTHFORT_SEND_ACCOUNT_EMAILS=false (a signal receiver would queue it)",
+    )
     args = parser.parse_args()
 
     results = {}
@@ -67,6 +71,7 @@ def main() -> int:
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(mail_dir),
             "AUTHFORT_FRONTEND_URL": "https://app.example.com",
+            "AUTHFORT_SEND_ACCOUNT_EMAILS": "true" if args.mail == "file" else "false",
         }
         with LiveAuthServer(Path(workdir) / "server", workers=1, env=env) as server:
             # A new account is unverified: both endpoints mail it.
@@ -75,7 +80,8 @@ def main() -> int:
                 results[path] = measure(server.port, path, known, args.pairs)
 
     database = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
-    print(f"POST -> 202, gunicorn 1 sync worker, file email backend, {database}")
+    mail = "file email backend" if args.mail == "file" else "SEND_ACCOUNT_EMAILS off"
+    print(f"POST -> 202, gunicorn 1 sync worker, {mail}, {database}")
     print(f"{args.pairs} interleaved pairs per endpoint; tolerance {args.tolerance:.0%}\n")
     print(f"{'endpoint':<30}{'known ms':>10}{'unknown ms':>12}{'ratio':>8}")
     failed = []
