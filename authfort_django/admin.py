@@ -1,6 +1,9 @@
 """Django admin: accounts (roles, verification) and roles editable, the bundled user model
 when the project uses it; signing keys and audit events read-only.
 
+The default `admin.site`'s sign-in page is guarded here (api/admin_login.py): it meets
+the throttles and audit events of POST /auth/login.
+
 The SigningKey admin never selects or renders `private_key`: it is excluded from
 every form, list and query of that admin.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -16,14 +20,38 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from authfort_django.accounts.roles import ensure_token_fits
+from authfort_django.api.admin_login import guard_admin_site
 from authfort_django.keys.states import key_state
 from authfort_django.models import Account, AuthEvent, Role, SigningKey, User
+from authfort_django.tokens.errors import TokenTooLarge
+
+guard_admin_site(admin.site)
+
+
+class AccountForm(forms.ModelForm):
+    """An account's roles as the admin edits them: refused, as the API refuses a grant, when
+    they would push the user's access token over AUTHFORT_ACCESS_TOKEN_MAX_BYTES."""
+
+    class Meta:
+        model = Account
+        fields = "__all__"
+
+    def clean_roles(self) -> Any:
+        chosen = self.cleaned_data["roles"]
+        if self.instance.pk is not None and "roles" in self.changed_data:
+            try:
+                ensure_token_fits(self.instance.user, [role.name for role in chosen])
+            except TokenTooLarge as refused:
+                raise forms.ValidationError(refused.detail, code=refused.code) from None
+        return chosen
 
 
 class AccountInline(admin.StackedInline):
     """authfort's state of the user, on the bundled user's page."""
 
     model = Account
+    form = AccountForm
     can_delete = False
     fields = ("sub", "email", "email_verified_at", "roles", "token_version")
     readonly_fields = ("sub", "email", "token_version")
@@ -38,6 +66,7 @@ class AccountAdmin(admin.ModelAdmin):
     same receiver as the API (accounts/credentials.py).
     """
 
+    form = AccountForm
     list_display = ("email", "user", "sub", "email_verified_at", "token_version")
     list_select_related = ("user",)
     list_filter = ("roles",)

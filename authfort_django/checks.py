@@ -18,6 +18,7 @@ marked (deploy) are registered with deploy=True: they run with
     E010 AUTHFORT has a key this version does not know (a typo): the hint names the closest one
     E011 AUTHFORT['COOKIE'] or AUTHFORT['THROTTLE_RATES'] has a key this version does not know
     E101 METRICS_ACCESS not 'off', 'open' or addresses/networks
+    E020 ACCESS_TOKEN_MAX_BYTES not an integer from 1024 to 4096 (a cookie holds 4096 bytes)
 
 A setting asks for what an optional extra brings (authfort_django/extras.py) and the
 extra is not installed; each hint names the `pip install`:
@@ -462,5 +463,30 @@ def _argon2_without_extra() -> list[CheckMessage]:
             "installed: registering or changing a password would fail.",
             hint=f"{extras.install_hint('argon2')}, or put another hasher first.",
             id="authfort.E102",
+        )
+    ]
+
+
+# A browser keeps a cookie of at most 4096 bytes (RFC 6265 §6.1); below 1024 not even a
+# token without roles fits (the RS256 signature alone is 342 characters).
+MAX_ACCESS_TOKEN_BYTES = 4096
+MIN_ACCESS_TOKEN_BYTES = 1024
+
+
+@register()
+def check_access_token_size(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E020: the cap on an access token's size."""
+    value = authfort_settings.ACCESS_TOKEN_MAX_BYTES
+    if _is_int(value) and MIN_ACCESS_TOKEN_BYTES <= value <= MAX_ACCESS_TOKEN_BYTES:
+        return []
+    return [
+        Error(
+            f"AUTHFORT['ACCESS_TOKEN_MAX_BYTES'] is {value!r}; it must be an integer from "
+            f"{MIN_ACCESS_TOKEN_BYTES} to {MAX_ACCESS_TOKEN_BYTES}.",
+            hint=(
+                f"Leave it at {DEFAULTS['ACCESS_TOKEN_MAX_BYTES']} (the most a browser cookie holds), or lower it. "
+                "Tokens over it are refused, never cut short."
+            ),
+            id="authfort.E020",
         )
     ]

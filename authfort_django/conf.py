@@ -17,6 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "AUDIENCE": "authfort",
     "CLIENT_ID": "authfort",
     "ACCESS_TOKEN_TTL": 15 * 60,
+    # Bytes; at most 4096 (a browser cookie's limit, check authfort.E020). A token over it is
+    # refused (a role grant that would cause one gets 400 token_too_large), never cut short.
+    "ACCESS_TOKEN_MAX_BYTES": 4096,
     "REFRESH_TOKEN_TTL": 30 * 24 * 3600,
     "REFRESH_IDLE_TTL": 7 * 24 * 3600,
     "ALGORITHM": "RS256",

@@ -240,6 +240,7 @@ def _authfort_from_env() -> dict:
         "AUDIENCE": env.str,
         "CLIENT_ID": env.str,
         "ACCESS_TOKEN_TTL": env.int,
+        "ACCESS_TOKEN_MAX_BYTES": env.int,
         "REFRESH_TOKEN_TTL": env.int,
         "REFRESH_IDLE_TTL": env.int,
         "ALGORITHM": env.str,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
 
 from authfort_django import audit
 from authfort_django.accounts import errors
@@ -19,6 +20,7 @@ from authfort_django.request_context import NO_REQUEST, RequestContext
 from authfort_django.sessions.errors import RefreshError, RefreshTokenReused
 from authfort_django.sessions.lifecycle import revoke_session, start_session
 from authfort_django.sessions.refresh import rotate_refresh_token
+from authfort_django.tokens.errors import TokenTooLarge
 from authfort_django.tokens.pairs import TokenPair, issue_pair
 from authfort_django.tokens.signing import ensure_can_sign
 
@@ -53,9 +55,15 @@ def login(*, email: str, password: str, context: RequestContext = NO_REQUEST) ->
     except errors.EmailNotVerified:
         audit.record(AuthEvent.Type.LOGIN_FAILED, user=user, context=context, reason="email_not_verified")
         raise
-    grant = start_session(user, context)
-    audit.record(AuthEvent.Type.LOGIN_SUCCEEDED, user=user, session=grant.session, context=context)
-    return issue_pair(user, grant)
+    try:
+        # One commit: a token that cannot be issued leaves no session and no recorded success.
+        with transaction.atomic():
+            grant = start_session(user, context)
+            audit.record(AuthEvent.Type.LOGIN_SUCCEEDED, user=user, session=grant.session, context=context)
+            return issue_pair(user, grant)
+    except TokenTooLarge:
+        audit.record(AuthEvent.Type.LOGIN_FAILED, user=user, context=context, reason="token_too_large")
+        raise
 
 
 def _user_with_password(email: str, password: str) -> User | None:

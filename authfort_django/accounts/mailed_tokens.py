@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -57,9 +57,13 @@ def _hash_verifier(verifier: str) -> str:
 def binding(purpose: str, user: User) -> str:
     """What the token vouches for, as a keyed digest: it changes with the email (and password)."""
     # The canonical address (for 0.2 links: the same string as before, for ASCII addresses).
-    material = Account.objects.of(user).email or ""
+    return _binding_of(purpose, Account.objects.of(user).email or "", user.password or "")
+
+
+def _binding_of(purpose: str, address: str, password_hash: str) -> str:
+    material = address
     if purpose == Purpose.PASSWORD_RESET:
-        material += "\x00" + (user.password or "")
+        material += "\x00" + password_hash
     # The salt keeps its 0.2 module name: links mailed before an upgrade still work.
     return salted_hmac(f"authfort_django.account_tokens.{purpose}", material, algorithm="sha256").hexdigest()
 
@@ -90,7 +94,60 @@ def issue(user: User, purpose: str, *, ttl: int, now: datetime | None = None) ->
     return IssuedToken(record, raw)
 
 
-def _supersede_outstanding(user: User, purpose: str, *, now: datetime) -> int:
+def rehearse_issue(address: str, purpose: str, *, ttl: int, now: datetime | None = None) -> None:
+    """For an address without an account: `issue`'s work, statement for statement, storing nothing.
+
+    The same random draws, digests and transaction, the same UPDATE (it matches no row:
+    no token belongs to nobody) and an INSERT into the same table whose SELECT yields no
+    row. So a request for an unknown address makes the database do what a known one
+    does, and the answer time does not tell them apart (tests/authfort_django/
+    test_recovery_equal_work.py pins the statements, bench/reset_timing.py the time).
+    """
+    now = now or timezone.now()
+    selector, verifier, raw = new_raw_token()
+    log_context.note_secrets([raw])
+    row = {
+        "purpose": purpose,
+        "user_id": None,
+        "selector": selector,
+        "verifier_hash": _hash_verifier(verifier),
+        # A password hash's length: the digest runs over as much material as a real one.
+        "binding": _binding_of(purpose, address, _STAND_IN_PASSWORD_HASH),
+        "created_at": now,
+        "expires_at": now + timedelta(seconds=int(ttl)),
+        "used_at": None,
+        "superseded_at": None,
+    }
+    with transaction.atomic():
+        _supersede_outstanding(None, purpose, now=now)
+        _insert_no_row(row)
+
+
+_STAND_IN_PASSWORD_HASH = "argon2$argon2id$v=19$m=102400,t=2,p=8$" + "0" * 22 + "$" + "0" * 43
+
+
+def _insert_no_row(row: dict[str, object]) -> None:
+    """INSERT INTO the token table ... SELECT <row> ... WHERE 1 = 0: parsed, planned, and
+    run like the INSERT of `issue`, on every database, and it adds nothing."""
+    table = AccountToken._meta.db_table
+    fields = [AccountToken._meta.get_field(name.removesuffix("_id")) for name in row]
+    connection = connections[router.db_for_write(AccountToken)]
+    quote = connection.ops.quote_name
+    values = [field.get_db_prep_save(value, connection) for field, value in zip(fields, row.values())]
+    if connection.vendor == "postgresql":
+        # A SELECT list's untyped parameters would be text there; each gets its column's type.
+        placeholders = ", ".join(f"CAST(%s AS {field.db_type(connection)})" for field in fields)
+    else:
+        placeholders = ", ".join(["%s"] * len(values))
+    columns = ", ".join(quote(field.column) for field in fields)
+    # A FROM clause, which MySQL/MariaDB want before a WHERE; nothing is read from it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(table)} ({columns}) SELECT {placeholders} FROM {quote(table)} WHERE 1 = 0", values
+        )
+
+
+def _supersede_outstanding(user: User | None, purpose: str, *, now: datetime) -> int:
     return AccountToken.objects.filter(
         user=user, purpose=purpose, used_at__isnull=True, superseded_at__isnull=True
     ).update(superseded_at=now)

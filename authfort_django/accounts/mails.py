@@ -67,9 +67,11 @@ def greeting_name(user: User) -> str:
     return name
 
 
-def render(kind: MailKind, user: User, link_url: str) -> EmailMultiAlternatives:
+def render(kind: MailKind, user: User, link_url: str, *, address: str | None = None) -> EmailMultiAlternatives:
+    """The mail to `user`'s stored address (or to `address`: the stand-in of an unknown one)."""
     ttl = int(getattr(authfort_settings, kind.ttl_setting))
-    address = Account.objects.of(user).email
+    if address is None:
+        address = Account.objects.of(user).email
     context = {
         "user": user,  # for projects' own templates; ours show only the two below
         "name": greeting_name(user),
@@ -90,8 +92,9 @@ def render(kind: MailKind, user: User, link_url: str) -> EmailMultiAlternatives:
     return message
 
 
-def send(kind: MailKind, user: User, link_url: str) -> bool:
-    """Render and send; False (and an error log line without the link) when sending fails.
+def send(kind: MailKind, user: User, link_url: str, *, message: EmailMultiAlternatives | None = None) -> bool:
+    """Send `message` (rendered here when not given); False (and an error log line without
+    the link) when sending fails.
 
     A failure must not change the HTTP answer: that would tell who has an account.
     """
@@ -99,7 +102,7 @@ def send(kind: MailKind, user: User, link_url: str) -> bool:
         logger.error("%s mail to user %s not sent: the account has no usable address", kind.templates, user.pk)
         return False
     try:
-        render(kind, user, link_url).send()
+        (message or render(kind, user, link_url)).send()
     except Exception as error:  # noqa: BLE001 - any backend failure: logged, answered the same
         logger.error("%s mail to user %s could not be sent: %s", kind.templates, user.pk, type(error).__name__)
         return False

@@ -15,8 +15,11 @@ from authfort_django import audit
 from authfort_django.accounts import errors
 from authfort_django.accounts.credentials import changing_credentials
 from authfort_django.accounts.users import sub_of
+from authfort_django.conf import authfort_settings
 from authfort_django.models import Account, AuthEvent, Role, User
 from authfort_django.request_context import NO_REQUEST, RequestContext
+from authfort_django.tokens.errors import TokenTooLarge
+from authfort_django.tokens.signing import access_token_size
 
 ADMIN_ROLE = "admin"
 
@@ -55,14 +58,33 @@ def _role(name: str) -> Role:
     return role
 
 
+def ensure_token_fits(user: User, role_names: list[str]) -> None:
+    """TokenTooLarge if an access token of `user` carrying exactly `role_names` would exceed
+    ACCESS_TOKEN_MAX_BYTES: the grant is refused, so no later login fails (or is cut short)."""
+    size = access_token_size(user, roles=role_names)
+    limit = int(authfort_settings.ACCESS_TOKEN_MAX_BYTES)
+    if size > limit:
+        raise TokenTooLarge(
+            f"With these roles the user's access token would be {size} bytes, over the server's limit "
+            f"of {limit} (AUTHFORT_ACCESS_TOKEN_MAX_BYTES); nothing was changed. Take away roles the "
+            "user no longer needs, or use fewer, broader roles with shorter names.",
+            size=size,
+            limit=limit,
+        )
+
+
 def grant_role(user: User, role_name: str, *, by: User, context: RequestContext = NO_REQUEST) -> bool:
-    """Give `user` the role; returns False (and changes nothing) if they already had it."""
+    """Give `user` the role; returns False (and changes nothing) if they already had it.
+
+    TokenTooLarge (nothing changes) when the role would push their access token over the cap.
+    """
     ensure_may_manage(by, user)
     role = _role(role_name)
     account = Account.objects.of(user)
     with transaction.atomic():
         if account.roles.filter(pk=role.pk).exists():
             return False
+        ensure_token_fits(user, [*account.role_names(), role.name])
         # The role receiver bumps the token version (accounts/credentials.py).
         with changing_credentials(context, caller_records_event=True):
             account.roles.add(role)

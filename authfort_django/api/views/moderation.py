@@ -19,6 +19,7 @@ from authfort_django.api.client import request_context
 from authfort_django.api.openapi_extra import extend_schema
 from authfort_django.api.permissions import IsAuthfortAdmin
 from authfort_django.api.views.base import AuthfortAPIView, no_content
+from authfort_django.tokens.errors import TokenTooLarge
 
 
 # On the class, by method: a method's own @extend_schema would be built on the
@@ -48,7 +49,8 @@ class UserRoleView(AuthfortAPIView):
     """A user's roles: PUT grants one, DELETE takes it away. Each method's docstring describes its operation."""
 
     permission_classes = [IsAuthfortAdmin]
-    domain_errors = (UserNotFound, RoleNotFound, StaffTargetNeedsStaff)
+    # TokenTooLarge: a grant that would push the user's access token over ACCESS_TOKEN_MAX_BYTES.
+    domain_errors = (UserNotFound, RoleNotFound, StaffTargetNeedsStaff, TokenTooLarge)
 
     def put(self, request: Request, user_id: str, role_name: str) -> Response:
         """Grant a role (idempotent)."""
