@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "EXTRA_CLAIMS": None,
     "COOKIE": {},
     "THROTTLE_RATES": {},
+    # Per-address throttles count an IPv6 client by its network of this many bits (api/client.py).
+    "THROTTLE_IPV6_PREFIX": 64,
     # Account recovery and verification (see recovery.py). Links in mails are built from
     # FRONTEND_URL only, never from the request's Host header; unset, no link is sent.
     "FRONTEND_URL": None,
