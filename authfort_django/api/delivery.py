@@ -72,9 +72,9 @@ REFRESH_ERRORS = (*SIGN_IN_ERRORS, TokenDeliveryRefused)
 
 def requested(data: Any) -> Delivery | None:
     """The delivery a JSON body asks for, or None when it does not say (400 when it says nonsense)."""
-    value = data.get(FIELD) if hasattr(data, "get") else None
-    if value is None:
+    if not hasattr(data, "get") or FIELD not in data:
         return None
+    value = data.get(FIELD)
     if not isinstance(value, str) or value not in CHOICES:
         raise TokenDeliveryInvalid()
     return Delivery(value)
