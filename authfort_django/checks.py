@@ -18,7 +18,10 @@ marked (deploy) are registered with deploy=True: they run with
     E010 AUTHFORT has a key this version does not know (a typo): the hint names the closest one
     E011 AUTHFORT['COOKIE'] or AUTHFORT['THROTTLE_RATES'] has a key this version does not know
     E101 METRICS_ACCESS not 'off', 'open' or addresses/networks
-    E020 ACCESS_TOKEN_MAX_BYTES not an integer from 1024 to 4096 (a cookie holds 4096 bytes)
+    E012 THROTTLE_IPV6_PREFIX not an integer from 1 to 128
+    E013 ACCESS_TOKEN_MAX_BYTES not an integer from 1024 to 4096 (a cookie holds 4096 bytes)
+    W007 cookie mode with COOKIE.SECURE off while DEBUG is off: tokens in cookies over plain http
+    W010 users whose addresses share a canonical form (check --database default)
 
 A setting asks for what an optional extra brings (authfort_django/extras.py) and the
 extra is not installed; each hint names the `pip install`:
@@ -40,6 +43,7 @@ from django.core.checks import CheckMessage, Error, Info, Tags, Warning, registe
 from django.utils.module_loading import import_string
 
 from authfort_django import extras
+from authfort_django.api.client import is_valid_ipv6_prefix
 from authfort_django.conf import (
     COOKIE_DEFAULTS,
     DEFAULTS,
@@ -351,6 +355,37 @@ def check_metrics_access(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     return []
 
 
+# Issue 19, the edges: throttle buckets and cookie transport.
+
+
+@register()
+def check_edges(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E012: the IPv6 throttle prefix; W007: cookie mode without Secure outside DEBUG."""
+    messages: list[CheckMessage] = []
+    prefix = authfort_settings.THROTTLE_IPV6_PREFIX
+    if not is_valid_ipv6_prefix(prefix):
+        messages.append(
+            Error(
+                f"AUTHFORT['THROTTLE_IPV6_PREFIX'] is {prefix!r}; per-address throttles use /64 until it is fixed.",
+                hint="Set it to a prefix length from 1 to 128 (AUTHFORT_THROTTLE_IPV6_PREFIX), e.g. 64, the "
+                "network one IPv6 subscriber is usually given; 128 counts every address on its own.",
+                id="authfort.E012",
+            )
+        )
+    cookie = authfort_settings.COOKIE
+    if cookie.get("ENABLED") and not cookie.get("SECURE") and not settings.DEBUG:
+        messages.append(
+            Warning(
+                "Cookie mode is on with AUTHFORT['COOKIE']['SECURE'] False while DEBUG is off: browsers send "
+                "the token cookies over plain http, and the names carry no __Host-/__Secure- prefix.",
+                hint="Set AUTHFORT_COOKIE_SECURE=true (the default) and serve the site over https; "
+                "SECURE false is for plain-http development only.",
+                id="authfort.W007",
+            )
+        )
+    return messages
+
+
 @register(Tags.database)
 def check_email_conflicts(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Runs with `check --database default` and before `migrate`: users sharing an address."""
@@ -475,7 +510,7 @@ MIN_ACCESS_TOKEN_BYTES = 1024
 
 @register()
 def check_access_token_size(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """E020: the cap on an access token's size."""
+    """E013: the cap on an access token's size."""
     value = authfort_settings.ACCESS_TOKEN_MAX_BYTES
     if _is_int(value) and MIN_ACCESS_TOKEN_BYTES <= value <= MAX_ACCESS_TOKEN_BYTES:
         return []
@@ -487,6 +522,6 @@ def check_access_token_size(app_configs: Any = None, **kwargs: Any) -> list[Chec
                 f"Leave it at {DEFAULTS['ACCESS_TOKEN_MAX_BYTES']} (the most a browser cookie holds), or lower it. "
                 "Tokens over it are refused, never cut short."
             ),
-            id="authfort.E020",
+            id="authfort.E013",
         )
     ]

@@ -17,7 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "AUDIENCE": "authfort",
     "CLIENT_ID": "authfort",
     "ACCESS_TOKEN_TTL": 15 * 60,
-    # Bytes; at most 4096 (a browser cookie's limit, check authfort.E020). A token over it is
+    # Bytes; at most 4096 (a browser cookie's limit, check authfort.E013). A token over it is
     # refused (a role grant that would cause one gets 400 token_too_large), never cut short.
     "ACCESS_TOKEN_MAX_BYTES": 4096,
     "REFRESH_TOKEN_TTL": 30 * 24 * 3600,
@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     "EXTRA_CLAIMS": None,
     "COOKIE": {},
     "THROTTLE_RATES": {},
+    # Per-address throttles count an IPv6 client by its network of this many bits (api/client.py).
+    "THROTTLE_IPV6_PREFIX": 64,
     # Account recovery and verification (see recovery.py). Links in mails are built from
     # FRONTEND_URL only, never from the request's Host header; unset, no link is sent.
     "FRONTEND_URL": None,

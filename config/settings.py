@@ -262,6 +262,7 @@ def _authfort_from_env() -> dict:
         "REQUIRE_VERIFIED_EMAIL": env.bool,
         "SEND_ACCOUNT_EMAILS": env.bool,
         "METRICS_ACCESS": env.list,
+        "THROTTLE_IPV6_PREFIX": env.int,
     }
     conf = {key: cast(f"AUTHFORT_{key}") for key, cast in typed.items() if f"AUTHFORT_{key}" in env}
     cookie_typed = {

@@ -35,7 +35,7 @@ def _note(value: Any) -> None:
 def _note_json_fields(raw: bytes) -> None:
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: the view answers 400
         return
     if isinstance(body, dict):
         for field in SECRET_FIELDS:

@@ -55,7 +55,7 @@ class AccessTokenAuthentication(BaseAuthentication):
             result = self.authenticate_token(request, raw_cookie)
             request.authfort_via_cookie = True
             # After the token checks: a request without a valid token is a 401, not a 403.
-            cookies.check_csrf(request)
+            cookies.check_csrf(request, request.authfort_session.pk)
             return result
         if len(header) > MAX_HEADER_BYTES:
             raise TokenRejected("The Authorization header is too large.")

@@ -45,15 +45,18 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     "cookieAuth": {
         "type": "apiKey",
         "in": "cookie",
-        "name": "access_token",
-        "description": "Cookie mode (AUTHFORT_COOKIE_ENABLED): the HttpOnly access-token cookie. "
-        "POST, PUT and DELETE also need the `authfort_csrf` cookie's value in `X-CSRF-Token`.",
+        "name": "__Host-access_token",
+        "description": "Cookie mode (AUTHFORT_COOKIE_ENABLED): the HttpOnly access-token cookie, "
+        "`__Host-access_token` by default, `__Secure-access_token` with a cookie Domain, `access_token` "
+        "without Secure. POST, PUT and DELETE also need the CSRF cookie's value (`__Host-authfort_csrf`, "
+        "prefixed like the access cookie) in `X-CSRF-Token`; the value is signed for the session.",
     },
     "refreshCookie": {
         "type": "apiKey",
         "in": "cookie",
-        "name": "refresh_token",
-        "description": "Cookie mode: the refresh-token cookie (Path /auth/), with `X-CSRF-Token`.",
+        "name": "__Secure-refresh_token",
+        "description": "Cookie mode: the refresh-token cookie (Path /auth/, so `__Secure-refresh_token`; "
+        "`refresh_token` without Secure), with `X-CSRF-Token`. A refresh by cookie is answered in cookies only.",
     },
     "introspectionSecret": {
         "type": "http",

@@ -11,7 +11,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from authfort_django.api.openapi_extra import one_of
-from authfort_django.api.serializers import TokenPairSerializer, UserSerializer
+from authfort_django.api.delivery import CHOICES as TOKEN_DELIVERIES
+from authfort_django.api.serializers import CookieSignInSerializer, TokenPairSerializer, UserSerializer
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -38,7 +39,9 @@ class AwaitingVerificationSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="What to do next: open the mailed link, then log in.")
 
 
-REGISTERED = one_of("Registered", [TokenPairSerializer, AwaitingVerificationSerializer])
+# Tokens in the body, or (token_delivery "cookie") in cookies and none in the body.
+SIGNED_IN = one_of("SignedIn", [TokenPairSerializer, CookieSignInSerializer])
+REGISTERED = one_of("Registered", [TokenPairSerializer, CookieSignInSerializer, AwaitingVerificationSerializer])
 
 
 class MailRequestedSerializer(serializers.Serializer):
@@ -65,7 +68,15 @@ class IntrospectionSerializer(serializers.Serializer):
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh_token = serializers.CharField(required=False, help_text="Or send the refresh cookie.")
+    refresh_token = serializers.CharField(
+        required=False, help_text="Or send the refresh cookie (then the answer comes in cookies only)."
+    )
+    token_delivery = serializers.ChoiceField(
+        choices=TOKEN_DELIVERIES,
+        required=False,
+        help_text='A body refresh token is answered in the body unless this is "cookie"; '
+        'a refresh cookie only in cookies ("body" is 400 token_delivery_refused).',
+    )
 
 
 class LogoutSerializer(serializers.Serializer):

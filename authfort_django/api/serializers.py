@@ -12,9 +12,21 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from authfort_django.accounts.users import display_name
+from authfort_django.api import delivery
 from authfort_django.email_address import InvalidEmailAddress, address_for_new_account
 from authfort_django.models import Account, Role, Session, User
 from authfort_django.tokens.pairs import TokenPair
+
+TOKEN_DELIVERY_HELP = (
+    'Where the tokens go: "cookie" (HttpOnly cookies, no token in the body; cookie mode only) '
+    'or "body". Default: "cookie" when cookie mode is on, else "body". Another value: 400 token_delivery_invalid.'
+)
+
+
+def token_delivery_field() -> serializers.ChoiceField:
+    """The optional `token_delivery` request field (read by api/delivery.py before validation)."""
+    return serializers.ChoiceField(choices=delivery.CHOICES, required=False, help_text=TOKEN_DELIVERY_HELP)
+
 
 # Long enough for any passphrase, short enough that hashing it is no denial of service.
 MAX_PASSWORD_LENGTH = 1024
@@ -54,6 +66,7 @@ class RegisterSerializer(serializers.Serializer):
         max_length=MAX_PASSWORD_LENGTH, write_only=True, trim_whitespace=False
     )
     name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    token_delivery = token_delivery_field()
 
     def validate_email(self, value: str) -> str:
         try:
@@ -83,6 +96,7 @@ class LoginSerializer(serializers.Serializer):
     password = serializers.CharField(
         max_length=MAX_PASSWORD_LENGTH, write_only=True, trim_whitespace=False
     )
+    token_delivery = token_delivery_field()
 
 
 def refresh_token_in_body(data: Any) -> object:
@@ -141,33 +155,39 @@ class RoleSerializer(serializers.ModelSerializer):
 
 
 class TokenPairSerializer(serializers.Serializer):
-    """A signed-in answer: the user and a token pair."""
+    """A signed-in answer with the tokens in the body (token_delivery "body")."""
 
     user = UserSerializer()
     access_token = serializers.CharField(help_text="RS256 JWT (RFC 9068), typ at+jwt.")
     token_type = serializers.ChoiceField(choices=["Bearer"])
     expires_in = serializers.IntegerField(help_text="Seconds the access token is valid.")
-    refresh_token = serializers.CharField(
-        required=False,
-        help_text="Opaque, single use. Absent when a cookie-mode refresh put it in the refresh cookie.",
-    )
+    refresh_token = serializers.CharField(help_text="Opaque, single use.")
 
 
-def token_response(pair: TokenPair, *, include_refresh_token: bool = True) -> dict[str, Any]:
+class CookieSignInSerializer(serializers.Serializer):
+    """A signed-in answer with the tokens in HttpOnly cookies (token_delivery "cookie"):
+    the body carries no token."""
+
+    user = UserSerializer()
+    expires_in = serializers.IntegerField(help_text="Seconds the access token (and its cookie) is valid.")
+
+
+def token_response(pair: TokenPair, *, in_body: bool) -> dict[str, Any]:
     """The body of register, login, refresh and password-change answers.
 
-    Shaped by TokenPairSerializer, so the body and its OpenAPI description are one
-    definition. A refresh made with the refresh cookie leaves the new refresh token
-    out of the body: it is in the HttpOnly cookie, where page scripts cannot read it.
+    `in_body` False (the tokens went into cookies): the user and `expires_in` only,
+    so no page script can read a token. Shaped by the serializers above, so the body
+    and its OpenAPI description are one definition.
     """
+    if not in_body:
+        return CookieSignInSerializer({"user": pair.user, "expires_in": pair.access.expires_in}).data
     body: dict[str, Any] = {
         "user": pair.user,
         "access_token": pair.access.token,
         "token_type": "Bearer",
         "expires_in": pair.access.expires_in,
+        "refresh_token": pair.refresh_token,
     }
-    if include_refresh_token:
-        body["refresh_token"] = pair.refresh_token
     return TokenPairSerializer(body).data
 
 

@@ -1,7 +1,8 @@
 """Throttles on the Django cache (Redis in production, so every worker shares counters).
 
 Rates come from AUTHFORT["THROTTLE_RATES"] at request time; a rate of None
-turns a scope off.
+turns a scope off. Per-address scopes count per api/client.py's throttle_ident:
+the canonical address, IPv6 per AUTHFORT["THROTTLE_IPV6_PREFIX"] network.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from authfort_django.email_address import InvalidEmailAddress, canonical_email
 from authfort_django.models import Account
-from authfort_django.api.client import client_address
+from authfort_django.api.client import throttle_ident
 from authfort_django.conf import authfort_settings
 
 
@@ -32,7 +33,7 @@ class _AuthfortThrottle(SimpleRateThrottle):
         return super().allow_request(request, view)
 
     def get_ident(self, request: Any) -> str:
-        return client_address(request)
+        return throttle_ident(request)  # canonical; IPv6 by THROTTLE_IPV6_PREFIX network
 
 
 class PerIPThrottle(_AuthfortThrottle):

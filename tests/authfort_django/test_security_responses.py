@@ -94,12 +94,14 @@ def test_json_only_endpoints_answer_other_content_types_with_415(api_client, sta
     assert response.json()["code"] == "unsupported_media_type"
 
 
-def token_answers(api_client):
-    """One answer of each endpoint that hands out tokens."""
+def token_answers(api_client, **login_fields):
+    """One answer of each endpoint that hands out tokens (in the body: login asks with `login_fields`)."""
     registered = api_client.post(
         "/auth/register", {"email": "ada@example.com", "password": DEFAULT_PASSWORD}, format="json"
     )
-    logged_in = api_client.post("/auth/login", {"email": "ada@example.com", "password": DEFAULT_PASSWORD}, format="json")
+    logged_in = api_client.post(
+        "/auth/login", {"email": "ada@example.com", "password": DEFAULT_PASSWORD, **login_fields}, format="json"
+    )
     refreshed = api_client.post("/auth/refresh", {"refresh_token": logged_in.json()["refresh_token"]}, format="json")
     changed = api_client.post(
         "/auth/password",
@@ -129,7 +131,12 @@ def test_every_token_answer_is_not_stored_by_caches(api_client):
 def test_token_answers_in_cookie_mode_are_not_stored_either(api_client, settings):
     settings.AUTHFORT = {**settings.AUTHFORT, "COOKIE": {"ENABLED": True, "SECURE": False}}
 
-    for name, response in token_answers(api_client).items():
+    answers = token_answers(api_client, token_delivery="body")
+    answers["login by cookie"] = api_client.post(
+        "/auth/login", {"email": "ada@example.com", "password": "another fine passphrase 7"}, format="json"
+    )
+    assert answers["login by cookie"].status_code == 200 and "access_token" in answers["login by cookie"].cookies
+    for name, response in answers.items():
         assert response["Cache-Control"] == "no-store", name
 
 

@@ -123,11 +123,11 @@ def test_the_admin_refuses_roles_that_would_break_the_cap_with_a_form_error(clie
 def test_a_cap_above_a_cookie_or_not_an_integer_is_a_startup_error(authfort, value):
     authfort(ACCESS_TOKEN_MAX_BYTES=value)
 
-    assert "authfort.E020" in {m.id for m in run_checks()}
+    assert "authfort.E013" in {m.id for m in run_checks()}
 
 
 def test_the_default_cap_passes_the_checks():
-    assert "authfort.E020" not in {m.id for m in run_checks()}
+    assert "authfort.E013" not in {m.id for m in run_checks()}
 
 
 def test_revoking_a_role_is_allowed_whatever_the_cap(api_client, admin_token, authfort):

@@ -5,7 +5,9 @@ The auth server runs with `AUTHFORT_COOKIE_ENABLED` and the parent domain
 (AUTH_COOKIE_NAME). The client reaches `auth.example.test`,
 `orders.example.test` and `notifications.example.test`, all served on
 127.0.0.1 (tests/helpers/loopback_hosts.py), so its cookie jar applies the real
-domain rules. It never reads a token from a response body.
+domain rules. It never reads a token from a response body, and checks that no
+body handed to it holds one; a Bearer client (token_delivery "body") uses the
+same server beside it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ from tests.helpers.live_server import STRONG_PASSWORD, LiveAuthServer
 from tests.helpers.loopback_hosts import LoopbackHostsAdapter
 
 pytestmark = pytest.mark.slow
+
+TOKEN_MEMBERS = {"access_token", "refresh_token", "token_type"}
+
+
+def assert_no_token_in(response: requests.Response) -> None:
+    assert not TOKEN_MEMBERS & set(response.json()), response.text
 
 PARENT = "example.test"
 HOSTS = {f"auth.{PARENT}", f"orders.{PARENT}", f"notifications.{PARENT}"}
@@ -75,6 +83,7 @@ def log_in(site: Site, browser: requests.Session) -> str:
     email = site.server.register()["email"]
     login = browser.post(f"{site.auth}/auth/login", json={"email": email, "password": STRONG_PASSWORD}, timeout=30)
     assert login.status_code == 200, login.text
+    assert_no_token_in(login)
     domains = {cookie.name: cookie.domain for cookie in browser.cookies}
     assert domains == {"access_token": f".{PARENT}", "refresh_token": f".{PARENT}", "authfort_csrf": f".{PARENT}"}
     return login.json()["user"]["id"]
@@ -121,3 +130,53 @@ def test_logout_clears_the_cookies_and_the_consumers_then_ask_for_a_token(site, 
     assert {cookie.name for cookie in browser.cookies} == set()
     assert_bearer_challenge(browser.get(f"{site.orders}/api/whoami", timeout=30), code="not_authenticated")
     assert_bearer_challenge(browser.get(f"{site.notifications}/api/unread", timeout=30), code="not_authenticated")
+
+
+def test_a_cookie_refresh_renews_the_cookies_and_its_body_holds_no_token(site, browser):
+    log_in(site, browser)
+    csrf = {"X-CSRF-Token": browser.cookies.get("authfort_csrf", domain=f".{PARENT}")}
+    before = browser.cookies.get("refresh_token", domain=f".{PARENT}")
+
+    refreshed = browser.post(f"{site.auth}/auth/refresh", headers=csrf, timeout=30)
+
+    assert refreshed.status_code == 200, refreshed.text
+    assert_no_token_in(refreshed)
+    assert browser.cookies.get("refresh_token", domain=f".{PARENT}") != before
+    assert browser.get(f"{site.orders}/api/whoami", timeout=30).status_code == 200
+    asked_for_body = browser.post(f"{site.auth}/auth/refresh", json={"token_delivery": "body"}, headers=csrf, timeout=30)
+    assert asked_for_body.status_code == 400 and asked_for_body.json()["code"] == "token_delivery_refused"
+
+
+def test_a_csrf_value_planted_from_another_session_is_refused_by_the_auth_server(site, browser):
+    log_in(site, browser)
+    other = requests.Session()
+    other.mount("http://", LoopbackHostsAdapter(HOSTS))
+    log_in(site, other)
+    planted = other.cookies.get("authfort_csrf", domain=f".{PARENT}")
+    browser.cookies.set("authfort_csrf", planted, domain=f".{PARENT}", path="/")
+
+    refused = browser.post(f"{site.auth}/auth/logout", headers={"X-CSRF-Token": planted}, timeout=30)
+
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "csrf_failed"
+
+
+def test_a_bearer_client_on_the_same_server_gets_its_tokens_in_the_body(site):
+    email = site.server.register()["email"]
+    mobile = requests.Session()  # keeps no cookies: it sends the token itself
+
+    login = mobile.post(
+        f"http://127.0.0.1:{site.server.port}/auth/login",
+        json={"email": email, "password": STRONG_PASSWORD, "token_delivery": "body"},
+        timeout=30,
+    )
+
+    assert login.status_code == 200, login.text
+    assert not login.cookies
+    tokens = login.json()
+    whoami = requests.get(f"http://127.0.0.1:{site.services.orders.port}/api/whoami",
+                          headers={"Authorization": f"Bearer {tokens['access_token']}"}, timeout=30)
+    assert whoami.status_code == 200, whoami.text
+    refreshed = requests.post(f"http://127.0.0.1:{site.server.port}/auth/refresh",
+                              json={"refresh_token": tokens["refresh_token"]}, timeout=30)
+    assert refreshed.status_code == 200 and "access_token" in refreshed.json()

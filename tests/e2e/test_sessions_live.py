@@ -162,22 +162,27 @@ def test_cookie_mode_over_http(start_auth_server):
     server = start_auth_server(AUTHFORT_COOKIE_ENABLED="true", AUTHFORT_COOKIE_SECURE="true")
     account = server.register()
     login = server.login(account["email"])
+    assert set(login.json()) == {"user", "expires_in"}  # the tokens are only in the cookies
     raw_cookies = login.raw.headers.getlist("Set-Cookie")
     by_name = {header.split("=", 1)[0]: header for header in raw_cookies}
 
-    assert "HttpOnly" in by_name["access_token"] and "HttpOnly" in by_name["refresh_token"]
-    assert "HttpOnly" not in by_name["authfort_csrf"]
+    # Secure without a Domain: __Host- where Path=/, __Secure- on the path-limited refresh cookie.
+    access, refresh, csrf = "__Host-access_token", "__Secure-refresh_token", "__Host-authfort_csrf"
+    assert set(by_name) == {access, refresh, csrf}
+    assert "HttpOnly" in by_name[access] and "HttpOnly" in by_name[refresh]
+    assert "HttpOnly" not in by_name[csrf]
+    assert "Domain" not in by_name[access] and "Path=/;" in by_name[access] + ";"
     for header in by_name.values():
         assert "Secure" in header and "SameSite=Lax" in header
-    assert "Path=/auth/" in by_name["refresh_token"]
-    assert "Max-Age=900" in by_name["access_token"]
+    assert "Path=/auth/" in by_name[refresh]
+    assert "Max-Age=900" in by_name[access]
 
-    jar = {name: login.cookies[name] for name in ("access_token", "refresh_token", "authfort_csrf")}
+    jar = {name: login.cookies[name] for name in (access, refresh, csrf)}
     without = requests.post(f"{server.url}/auth/refresh", cookies=jar, timeout=30)
     assert without.status_code == 403
     assert without.json()["code"] == "csrf_failed"
     with_header = requests.post(
-        f"{server.url}/auth/refresh", cookies=jar, headers={"X-CSRF-Token": jar["authfort_csrf"]}, timeout=30
+        f"{server.url}/auth/refresh", cookies=jar, headers={"X-CSRF-Token": jar[csrf]}, timeout=30
     )
     assert with_header.status_code == 200
-    assert "refresh_token" not in with_header.json()
+    assert set(with_header.json()) == {"user", "expires_in"}

@@ -192,8 +192,8 @@ def test_request_bodies_are_described(schema):
 def test_security_schemes_bearer_cookie_refresh_cookie_and_introspection_secret(schema):
     schemes = schema["components"]["securitySchemes"]
     assert schemes["bearerAuth"] == {**schemes["bearerAuth"], "type": "http", "scheme": "bearer"}
-    assert (schemes["cookieAuth"]["in"], schemes["cookieAuth"]["name"]) == ("cookie", "access_token")
-    assert (schemes["refreshCookie"]["in"], schemes["refreshCookie"]["name"]) == ("cookie", "refresh_token")
+    assert (schemes["cookieAuth"]["in"], schemes["cookieAuth"]["name"]) == ("cookie", "__Host-access_token")
+    assert (schemes["refreshCookie"]["in"], schemes["refreshCookie"]["name"]) == ("cookie", "__Secure-refresh_token")
     assert schemes["introspectionSecret"]["scheme"] == "bearer"
     me = schema["paths"]["/auth/me"]["get"]
     assert me["security"] == [{"bearerAuth": []}, {"cookieAuth": []}]
@@ -286,8 +286,11 @@ def test_a_request_body_brings_400_413_and_415(schema):
 
 
 def test_a_body_read_without_a_serializer_has_no_field_errors(schema):
-    """Refresh reads `refresh_token` itself: a bad one is a 401, never invalid_request."""
-    assert _codes(_response(schema, "POST /auth/refresh", 400)) == {"parse_error"}
+    """Refresh reads `refresh_token` itself: a bad one is a 401, never invalid_request.
+    Its 400s are the parser's and token_delivery's."""
+    assert _codes(_response(schema, "POST /auth/refresh", 400)) == {
+        "parse_error", "token_delivery_invalid", "token_delivery_unavailable", "token_delivery_refused",
+    }
 
 
 def _declared(view_class, method: str):

@@ -15,10 +15,10 @@ from authfort_django.accounts.errors import (
     RegistrationClosed,
     WrongPassword,
 )
-from authfort_django.api import serializers, throttling
+from authfort_django.api import delivery, serializers, throttling
 from authfort_django.api.client import request_context
 from authfort_django.api.openapi_extra import extend_schema
-from authfort_django.api.schema_serializers import REGISTERED
+from authfort_django.api.schema_serializers import REGISTERED, SIGNED_IN
 from authfort_django.api.views.base import (
     AuthfortAPIView,
     no_store,
@@ -45,22 +45,27 @@ class RegisterView(AuthfortAPIView):
     authentication_classes: list = []
     throttle_classes = [throttling.RegisterIPThrottle]
     serializer_class = serializers.RegisterSerializer
-    domain_errors = (RegistrationClosed, EmailTaken, NoSigningKey)
+    domain_errors = (RegistrationClosed, EmailTaken, NoSigningKey, *delivery.SIGN_IN_ERRORS)
 
     def post(self, request: Request) -> Response:
+        answer_in = delivery.for_sign_in(request.data)
         data = self.validated_body(request)
+        data.pop(delivery.FIELD, None)
         with timing_issue("register"):
             result = registration.register(**data, context=request_context(request))
         if isinstance(result, TokenPair):
-            return token_answer(result, status_code=status.HTTP_201_CREATED)
+            return token_answer(result, status_code=status.HTTP_201_CREATED, delivery=answer_in)
         # REQUIRE_VERIFIED_EMAIL: the account exists; tokens come at the first login after verifying.
         body = {"user": serializers.UserSerializer(result).data, "detail": AWAITING_VERIFICATION}
         return no_store(Response(body, status=status.HTTP_201_CREATED))
 
 
-@extend_schema(responses=serializers.TokenPairSerializer)
+@extend_schema(responses=SIGNED_IN)
 class LoginView(AuthfortAPIView):
     """Sign in with email and password.
+
+    The tokens come in cookies (the body has no token) or in the body, as
+    `token_delivery` asks; without it, in cookies when cookie mode is on.
 
     A wrong address, a wrong password and an inactive account get the same answer
     (invalid_credentials). Under AUTHFORT_REQUIRE_VERIFIED_EMAIL an unverified address
@@ -70,21 +75,24 @@ class LoginView(AuthfortAPIView):
     authentication_classes: list = []
     throttle_classes = [throttling.LoginIPThrottle, throttling.LoginAccountThrottle]
     serializer_class = serializers.LoginSerializer
-    domain_errors = (InvalidCredentials, EmailNotVerified, NoSigningKey)
+    domain_errors = (InvalidCredentials, EmailNotVerified, NoSigningKey, *delivery.SIGN_IN_ERRORS)
 
     def post(self, request: Request) -> Response:
+        answer_in = delivery.for_sign_in(request.data)
         data = self.validated_body(request)
+        data.pop(delivery.FIELD, None)
         with timing_issue("login"):
             pair = login.login(**data, context=request_context(request))
-        return token_answer(pair)
+        return token_answer(pair, delivery=answer_in)
 
 
-@extend_schema(responses=serializers.TokenPairSerializer)
+@extend_schema(responses=SIGNED_IN)
 class PasswordView(AuthfortAPIView):
     """Change the password.
 
     Every earlier session ends (this one too); the answer carries a fresh token pair
-    on a new session, so the caller stays signed in.
+    on a new session, so the caller stays signed in: in cookies when this request
+    was authenticated by cookie, else in the body.
     """
 
     permission_classes = [IsAuthenticated]
@@ -97,7 +105,7 @@ class PasswordView(AuthfortAPIView):
     def post(self, request: Request) -> Response:
         data = self.validated_body(request, user=request.user)
         pair = passwords.change_password(request.user, **data, context=request_context(request))
-        return token_answer(pair)
+        return token_answer(pair, delivery=delivery.for_authenticated(request))
 
 
 @extend_schema(responses=serializers.UserSerializer)

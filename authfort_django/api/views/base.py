@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from authfort_django.api import cookies, serializers
+from authfort_django.api.delivery import Delivery, server_default
 from authfort_django.api.authentication import AccessTokenAuthentication
 from authfort_django.api.errors import authfort_exception_handler
+from authfort_django.api.parsers import JSONParser
 from authfort_django.api.openapi_extra import INSTALLED as OPENAPI_INSTALLED
 from authfort_django.tokens.pairs import TokenPair
 
@@ -28,6 +29,7 @@ class AuthfortAPIView(APIView):
 
     authentication_classes = [AccessTokenAuthentication]
     # JSON only: a cross-site HTML form cannot send it without a CORS preflight.
+    # Ours: nesting deeper than parsers.MAX_DEPTH is a 400, not a RecursionError.
     parser_classes = [JSONParser]
     permission_classes: list = []
     throttle_classes: list = []
@@ -55,12 +57,16 @@ def no_store(response: Response) -> Response:
     return response
 
 
-def token_answer(pair: TokenPair, *, status_code: int = 200, include_refresh_token: bool = True) -> Response:
-    """A token answer: JSON body, cookies in cookie mode, never cached."""
-    response = Response(
-        serializers.token_response(pair, include_refresh_token=include_refresh_token), status=status_code
-    )
-    cookies.set_token_cookies(response, pair)
+def token_answer(
+    pair: TokenPair, *, status_code: int = 200, delivery: Delivery | None = None
+) -> Response:
+    """A token answer, never cached: cookies and a token-free body, or the tokens in the body
+    (api/delivery.py decides which; without a decision, the server's default)."""
+    delivery = delivery or server_default()
+    in_cookies = delivery is Delivery.COOKIE
+    response = Response(serializers.token_response(pair, in_body=not in_cookies), status=status_code)
+    if in_cookies:
+        cookies.set_token_cookies(response, pair)
     return no_store(response)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.exceptions import AuthenticationFailed, NotFound
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from authfort_django.api import throttling
+from authfort_django.api.parsers import JSONParser
 from authfort_django.api.openapi_extra import extend_schema
 from authfort_django.api.schema_serializers import (
     IntrospectionSerializer,

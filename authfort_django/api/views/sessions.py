@@ -9,10 +9,10 @@ from rest_framework.response import Response
 
 from authfort_django.accounts import login
 from authfort_django.accounts.errors import EmailNotVerified
-from authfort_django.api import cookies, serializers, throttling
+from authfort_django.api import cookies, delivery, serializers, throttling
 from authfort_django.api.client import request_context
 from authfort_django.api.openapi_extra import extend_schema
-from authfort_django.api.schema_serializers import LogoutSerializer, RefreshSerializer
+from authfort_django.api.schema_serializers import SIGNED_IN, LogoutSerializer, RefreshSerializer
 from authfort_django.api.views.base import (
     AuthfortAPIView,
     has_authorization_header,
@@ -31,7 +31,7 @@ from authfort_django.sessions.refresh import session_for_refresh_token
 
 
 @extend_schema(
-    request=RefreshSerializer, responses=serializers.TokenPairSerializer, auth=[{"refreshCookie": []}, {}]
+    request=RefreshSerializer, responses=SIGNED_IN, auth=[{"refreshCookie": []}, {}]
 )
 class RefreshView(AuthfortAPIView):
     """Exchange a refresh token for a new token pair.
@@ -39,9 +39,10 @@ class RefreshView(AuthfortAPIView):
     Single use: the presented token dies. Presenting a used token again answers 401
     refresh_token_reused and ends the whole session.
 
-    The token comes from the body's `refresh_token`, or else (cookie mode) from the
-    refresh cookie, in which case the CSRF header is required and the new refresh
-    token goes only into the cookie.
+    The token comes from the body's `refresh_token`, and the new pair goes into the
+    body (or into cookies if `token_delivery` is "cookie"). Or else (cookie mode) it
+    comes from the refresh cookie: the CSRF header is required and the new pair goes
+    only into the cookies; asking for "body" then is 400 token_delivery_refused.
     """
 
     authentication_classes: list = []
@@ -55,17 +56,32 @@ class RefreshView(AuthfortAPIView):
         session_errors.RefreshTokenReused,
         EmailNotVerified,
         NoSigningKey,
+        *delivery.REFRESH_ERRORS,
     )
 
     def post(self, request: Request) -> Response:
         raw = serializers.refresh_token_in_body(request.data)
         from_cookie = raw is None and cookies.refresh_token_from(request) is not None
+        answer_in = delivery.for_refresh(request.data, token_from_cookie=from_cookie)
         if from_cookie:
-            cookies.check_csrf(request)
             raw = cookies.refresh_token_from(request)
+            self._check_csrf(request, raw)
         with timing_issue("refresh"):
             pair = login.refresh(refresh_token=raw, context=request_context(request))
-        return token_answer(pair, include_refresh_token=not from_cookie)
+        return token_answer(pair, delivery=answer_in)
+
+    @staticmethod
+    def _check_csrf(request: Request, raw: str) -> None:
+        """The CSRF value must be signed for the session of the refresh cookie.
+
+        A token that names no session cannot refresh anything: the refresh below
+        answers it (401, audited), so it needs no CSRF verdict first.
+        """
+        try:
+            session = session_for_refresh_token(raw)
+        except session_errors.RefreshError:
+            return
+        cookies.check_csrf(request, session.pk)
 
 
 @extend_schema(
@@ -110,8 +126,9 @@ class LogoutView(AuthfortAPIView):
                 if cookies.refresh_token_from(request) is None:
                     raise
         if cookies.refresh_token_from(request) is not None:
-            cookies.check_csrf(request)
-            return session_for_refresh_token(cookies.refresh_token_from(request))
+            session = session_for_refresh_token(cookies.refresh_token_from(request))
+            cookies.check_csrf(request, session.pk)
+            return session
         raise LogoutCredentialsMissing()
 
     def _authenticated_session(self, request: Request) -> Session:

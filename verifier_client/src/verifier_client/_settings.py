@@ -71,7 +71,8 @@ _INTROSPECTION_OPTIONS = {
 }
 _ADAPTER_DEFAULTS: dict[str, Any] = {
     "COOKIE_NAME": None,
-    "CSRF_COOKIE_NAME": "authfort_csrf",
+    # None: "authfort_csrf" with the prefix of COOKIE_NAME (csrf_cookie_name_for).
+    "CSRF_COOKIE_NAME": None,
     "CSRF_HEADER": "X-CSRF-Token",
     "REALM": "api",
     "INTROSPECTION_URL": None,
@@ -207,7 +208,7 @@ _RULES: dict[str, Rule] = {
     "INTROSPECTION_CACHE_TTL": _number(0, MAX_INTROSPECTION_CACHE_TTL),
     "INTROSPECTION_TIMEOUT": _number(0, low_open=True),
     "COOKIE_NAME": _optional_text,
-    "CSRF_COOKIE_NAME": _text,
+    "CSRF_COOKIE_NAME": _optional_text,
     "CSRF_HEADER": _text,
     "REALM": _text,
     "INTROSPECTION_URL": _url,
@@ -366,6 +367,23 @@ def _on_event_problems(values: Mapping[str, Any], where: str) -> list[Problem]:
 
 
 # -- what the adapters build ------------------------------------------------------------
+COOKIE_PREFIXES = ("__Host-", "__Secure-")
+SERVER_CSRF_COOKIE = "authfort_csrf"
+
+
+def csrf_cookie_name_for(cookie_name: str | None) -> str:
+    """The auth server's CSRF cookie beside the access cookie `cookie_name`.
+
+    The server sets both with Path=/ and the same Domain and Secure, so both carry the
+    same __Host-/__Secure- prefix (or none): `__Secure-access_token` comes with
+    `__Secure-authfort_csrf`. Set CSRF_COOKIE_NAME when the server's CSRF_NAME differs.
+    """
+    for prefix in COOKIE_PREFIXES:
+        if cookie_name and cookie_name.startswith(prefix):
+            return prefix + SERVER_CSRF_COOKIE
+    return SERVER_CSRF_COOKIE
+
+
 @dataclass(frozen=True)
 class AdapterSettings:
     """Validated adapter settings: what to build the verifier from, and how to read credentials."""
@@ -405,7 +423,7 @@ def parse_settings(values: Any, where: str) -> AdapterSettings:
             kw: set_values[key] for key, kw in _INTROSPECTION_OPTIONS.items() if key in set_values
         },
         cookie_name=adapter["COOKIE_NAME"] or None,
-        csrf_cookie_name=adapter["CSRF_COOKIE_NAME"],
+        csrf_cookie_name=adapter["CSRF_COOKIE_NAME"] or csrf_cookie_name_for(adapter["COOKIE_NAME"]),
         csrf_header=adapter["CSRF_HEADER"],
         realm=adapter["REALM"],
         introspection_url=adapter["INTROSPECTION_URL"] or None,

@@ -5,7 +5,7 @@
         "JWKS_URL": "https://auth.example.com/.well-known/jwks.json",
         "ISSUER": "https://auth.example.com",
         "AUDIENCE": "authfort",             # the server's AUTHFORT["AUDIENCE"]; None is the explicit opt-out
-        # "COOKIE_NAME": "authfort_access", # also accept the token from this cookie (CSRF-checked)
+        # "COOKIE_NAME": "__Secure-access_token", # also accept the server's cookie (CSRF-checked)
         # "INTROSPECTION_URL": ..., "INTROSPECTION_SECRET": ...,   # for IsTokenActive
     }
     REST_FRAMEWORK = {
@@ -28,7 +28,7 @@ adds one to DRF's own errors: its not_authenticated, not_found, throttled...).
 Other keys: ALGORITHMS, ACCEPTED_TYPES, LEEWAY, REQUIRED_CLAIMS, CACHE_TTL,
 MIN_CACHE_TTL, MAX_STALE, MIN_REFETCH_INTERVAL, TIMEOUT, VERIFIED_CACHE_SIZE,
 MAX_TOKEN_BYTES, ALLOW_INSECURE_HTTP, JWKS (static keys instead of JWKS_URL),
-CSRF_COOKIE_NAME ("authfort_csrf"), CSRF_HEADER ("X-CSRF-Token"), REALM ("api"),
+CSRF_COOKIE_NAME ("authfort_csrf" with COOKIE_NAME's __Host-/__Secure- prefix), CSRF_HEADER ("X-CSRF-Token"), REALM ("api"),
 INTROSPECTION_CACHE_TTL (opt-in; default 0, so IsTokenActive asks every time),
 INTROSPECTION_TIMEOUT, ON_EVENT. Add "verifier_client" to INSTALLED_APPS to have
 `manage.py check` validate them (`verifier_client.checks`).
