@@ -57,6 +57,8 @@ class IntrospectionSerializer(serializers.Serializer):
     jti = serializers.CharField(required=False)
     sid = serializers.CharField(required=False)
     roles = serializers.ListField(child=serializers.CharField(), required=False)
+    amr = serializers.ListField(child=serializers.CharField(), required=False, help_text="RFC 8176 methods.")
+    auth_time = serializers.IntegerField(required=False, help_text="When the user authenticated (epoch seconds).")
     token_type = serializers.CharField(required=False)
 
 

@@ -17,7 +17,8 @@ from authfort_django.accounts.errors import (
 )
 from authfort_django.api import serializers, throttling
 from authfort_django.api.client import request_context
-from authfort_django.api.openapi_extra import extend_schema
+from authfort_django.api.mfa_serializers import MFARequiredSerializer, mfa_required_body
+from authfort_django.api.openapi_extra import extend_schema, one_of
 from authfort_django.api.schema_serializers import REGISTERED
 from authfort_django.api.views.base import (
     AuthfortAPIView,
@@ -58,13 +59,15 @@ class RegisterView(AuthfortAPIView):
         return no_store(Response(body, status=status.HTTP_201_CREATED))
 
 
-@extend_schema(responses=serializers.TokenPairSerializer)
+@extend_schema(responses=one_of("LoggedIn", [serializers.TokenPairSerializer, MFARequiredSerializer]))
 class LoginView(AuthfortAPIView):
     """Sign in with email and password.
 
     A wrong address, a wrong password and an inactive account get the same answer
     (invalid_credentials). Under AUTHFORT_REQUIRE_VERIFIED_EMAIL an unverified address
-    gets email_not_verified, but only after the right password.
+    gets email_not_verified, but only after the right password. For a user with a
+    second factor the answer is 200 `{mfa_required: true, mfa_token, methods}` without
+    tokens: complete the login at POST /auth/login/mfa.
     """
 
     authentication_classes: list = []
@@ -75,8 +78,10 @@ class LoginView(AuthfortAPIView):
     def post(self, request: Request) -> Response:
         data = self.validated_body(request)
         with timing_issue("login"):
-            pair = login.login(**data, context=request_context(request))
-        return token_answer(pair)
+            result = login.login(**data, context=request_context(request))
+        if isinstance(result, login.MFARequired):
+            return no_store(Response(mfa_required_body(result)))
+        return token_answer(result)
 
 
 @extend_schema(responses=serializers.TokenPairSerializer)
