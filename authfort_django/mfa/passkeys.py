@@ -37,7 +37,7 @@ from authfort_django.mfa import amr as amr_values
 from authfort_django.mfa import challenges, errors, relying_party
 from authfort_django.models import Account, MFAChallenge, Passkey
 
-MAX_CREDENTIAL_BYTES = 64 * 1024
+MAX_CREDENTIAL_BYTES = 32 * 1024  # an attestation with its certificate chain is a few KiB
 MAX_PASSKEYS = 20
 _CHALLENGE_BYTES = 32
 
