@@ -464,3 +464,29 @@ def _argon2_without_extra() -> list[CheckMessage]:
             id="authfort.E102",
         )
     ]
+
+
+# Multi-factor authentication: passkeys work only from origins under the RP ID.
+@register()
+def check_webauthn(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from authfort_django.mfa import relying_party
+
+    origins = authfort_settings.WEBAUTHN_ORIGINS
+    if not isinstance(origins, (list, tuple)) or not all(isinstance(o, str) for o in origins):
+        return [
+            Error(
+                "AUTHFORT['WEBAUTHN_ORIGINS'] must be a list of origins such as ['https://app.example.com'].",
+                hint="Set AUTHFORT_WEBAUTHN_ORIGINS to a comma-separated list of origins.",
+                id="authfort.E030",
+            )
+        ]
+    rp_id = relying_party.rp_id()
+    return [
+        Error(
+            f"AUTHFORT['WEBAUTHN_ORIGINS']: {problem}: browsers refuse passkeys of RP ID {rp_id!r} there.",
+            hint="List only pages on the RP ID's host or its subdomains, or set WEBAUTHN_RP_ID to "
+            "their common parent domain (e.g. example.com for https://app.example.com).",
+            id="authfort.E030",
+        )
+        for problem in relying_party.origin_problems(rp_id, relying_party.origins())
+    ]

@@ -42,6 +42,4 @@ def origin_problems(rp: str, allowed: list[str]) -> list[str]:
             problems.append(f"{origin!r} is not an origin (scheme://host[:port])")
         elif host != rp.lower() and not host.endswith("." + rp.lower()):
             problems.append(f"{origin!r} is not {rp!r} nor one of its subdomains")
-        elif parts.scheme == "http" and host not in ("localhost", "127.0.0.1") and not host.endswith(".localhost"):
-            problems.append(f"{origin!r} is plain http: browsers allow passkeys only on https (or localhost)")
     return problems

@@ -172,3 +172,14 @@ def test_step_up_with_a_passkey(api_client, user, password, signed_in, authfort)
     assert stepped.status_code == 200, stepped.content
     claims = claims_of(stepped.json()["access_token"])
     assert claims["amr"] == ["pwd", "hwk", "mfa"] and claims["sid"] == claims_of(signed_in["access_token"])["sid"]
+
+
+def test_an_origin_outside_the_rp_id_is_a_system_check_error(authfort):
+    from authfort_django.checks import check_webauthn
+
+    assert check_webauthn() == []
+    authfort(WEBAUTHN_RP_ID="example.com", WEBAUTHN_ORIGINS=["https://app.example.com", "https://evil.example.net"])
+    errors = check_webauthn()
+    assert [e.id for e in errors] == ["authfort.E030"] and "evil.example.net" in errors[0].msg
+    authfort(WEBAUTHN_ORIGINS="https://app.example.com")
+    assert [e.id for e in check_webauthn()] == ["authfort.E030"]
