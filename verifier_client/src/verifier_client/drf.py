@@ -70,6 +70,7 @@ from . import _adapters, _settings
 
 __all__ = [
     "HasRole",
+    "InsufficientUserAuthentication",
     "IsAuthenticated",
     "IsTokenActive",
     "JWKSAuthentication",
