@@ -20,6 +20,7 @@ marked (deploy) are registered with deploy=True: they run with
     E101 METRICS_ACCESS not 'off', 'open' or addresses/networks
     E012 THROTTLE_IPV6_PREFIX not an integer from 1 to 128
     E013 ACCESS_TOKEN_MAX_BYTES not an integer from 1024 to 4096 (a cookie holds 4096 bytes)
+    E014 WEBAUTHN_ORIGINS not a list of origins under WEBAUTHN_RP_ID: browsers refuse the passkeys
     W007 cookie mode with COOKIE.SECURE off while DEBUG is off: tokens in cookies over plain http
     W010 users whose addresses share a canonical form (check --database default)
 
@@ -524,4 +525,30 @@ def check_access_token_size(app_configs: Any = None, **kwargs: Any) -> list[Chec
             ),
             id="authfort.E013",
         )
+    ]
+
+
+# Multi-factor authentication: passkeys work only from origins under the RP ID.
+@register()
+def check_webauthn(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    from authfort_django.mfa import relying_party
+
+    origins = authfort_settings.WEBAUTHN_ORIGINS
+    if not isinstance(origins, (list, tuple)) or not all(isinstance(o, str) for o in origins):
+        return [
+            Error(
+                "AUTHFORT['WEBAUTHN_ORIGINS'] must be a list of origins such as ['https://app.example.com'].",
+                hint="Set AUTHFORT_WEBAUTHN_ORIGINS to a comma-separated list of origins.",
+                id="authfort.E014",
+            )
+        ]
+    rp_id = relying_party.rp_id()
+    return [
+        Error(
+            f"AUTHFORT['WEBAUTHN_ORIGINS']: {problem}: browsers refuse passkeys of RP ID {rp_id!r} there.",
+            hint="List only pages on the RP ID's host or its subdomains, or set WEBAUTHN_RP_ID to "
+            "their common parent domain (e.g. example.com for https://app.example.com).",
+            id="authfort.E014",
+        )
+        for problem in relying_party.origin_problems(rp_id, relying_party.origins())
     ]

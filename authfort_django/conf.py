@@ -51,6 +51,18 @@ DEFAULTS: dict[str, Any] = {
     "SEND_ACCOUNT_EMAILS": True,
     # Who may read /metrics: "off", "open" or addresses/networks (authfort_django/metrics/access.py).
     "METRICS_ACCESS": ["127.0.0.1", "::1"],
+    # Multi-factor authentication (authfort_django/mfa/). A pending second factor
+    # (`mfa_token`) and a passkey challenge live MFA_TOKEN_TTL seconds; MFA_MAX_ATTEMPTS
+    # codes may be tried on one mfa_token. TOTP_ISSUER names the account in authenticator
+    # apps (default: WEBAUTHN_RP_NAME). WebAuthn: the RP ID is a host name (default: the
+    # ISSUER's host), ORIGINS the pages allowed to use passkeys (default: the ISSUER's
+    # origin); check authfort.E014 refuses an origin outside the RP ID.
+    "MFA_TOKEN_TTL": 300,
+    "MFA_MAX_ATTEMPTS": 5,
+    "TOTP_ISSUER": None,
+    "WEBAUTHN_RP_ID": None,
+    "WEBAUTHN_RP_NAME": "AuthFort",
+    "WEBAUTHN_ORIGINS": [],
 }
 
 COOKIE_DEFAULTS: dict[str, Any] = {

@@ -150,6 +150,10 @@ class Session(models.Model):
     revoked_reason = models.CharField(max_length=64, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # How and when the user proved who they are (RFC 8176 `amr`, OIDC `auth_time`): copied
+    # into every access token of the session. Refresh keeps them; only a step-up adds to them.
+    amr = models.JSONField(default=list, blank=True)
+    auth_time = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["expires_at"])]
@@ -199,6 +203,16 @@ class AuthEvent(models.Model):
         EMAIL_VERIFICATION_REQUESTED = "email_verification_requested"
         EMAIL_VERIFIED = "email_verified"
         EMAIL_VERIFICATION_FAILED = "email_verification_failed"
+        # Multi-factor authentication (authfort_django/mfa/).
+        MFA_ENABLED = "mfa_enabled"
+        MFA_DISABLED = "mfa_disabled"
+        MFA_RESET = "mfa_reset"
+        MFA_FAILED = "mfa_failed"
+        MFA_STEP_UP = "mfa_step_up"
+        RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+        RECOVERY_CODE_USED = "recovery_code_used"
+        PASSKEY_ADDED = "passkey_added"
+        PASSKEY_REMOVED = "passkey_removed"
 
     type = models.CharField(max_length=32, choices=Type.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -269,3 +283,92 @@ class KeyStoreLock(models.Model):
 
     def __str__(self) -> str:
         return "signing-key lock"
+
+
+# Multi-factor authentication (authfort_django/mfa/). Secrets are never stored in the
+# clear: the TOTP secret is encrypted with KEY_ENCRYPTION_KEYS, recovery codes and
+# challenge tokens are stored as SHA-256 digests.
+
+
+class TotpDevice(models.Model):
+    """The account's authenticator app (RFC 6238). Pending until `confirmed_at` is set."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="totp_device")
+    # Encrypted (keys/encryption.py), bound to the account's sub.
+    secret = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The time step of the last accepted code: a code of that step or an earlier one is
+    # refused (RFC 6238 section 5.2), so a code works once.
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"TOTP of {self.account}"
+
+
+class RecoveryCode(models.Model):
+    """One single-use recovery code; only its SHA-256 is stored."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "code_hash"], name="authfort_recovery_code_unique")]
+
+    def __str__(self) -> str:
+        return f"recovery code {self.pk} of {self.account}"
+
+
+class Passkey(models.Model):
+    """A WebAuthn credential of the account (a passkey or a security key)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="passkeys")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # base64url of the credential id the authenticator chose (at most 1023 bytes by the spec).
+    credential_id = models.CharField(max_length=1400, unique=True)
+    public_key = models.BinaryField()  # COSE key: public, not a secret
+    sign_count = models.BigIntegerField(default=0)
+    name = models.CharField(max_length=64, blank=True)
+    aaguid = models.CharField(max_length=36, blank=True)
+    backed_up = models.BooleanField(default=False)
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.name or f"passkey {self.pk}"
+
+
+class MFAChallenge(models.Model):
+    """A short-lived single-use token: a pending second factor of a login (`mfa_token`),
+    or the challenge of a passkey ceremony.
+
+    The raw token is `<selector>.<verifier>`; only the verifier's SHA-256 is stored.
+    `amr` holds what the holder has already proven (e.g. ["pwd"] after the password).
+    """
+
+    class Purpose(models.TextChoices):
+        LOGIN = "login"
+        PASSKEY_LOGIN = "passkey_login"
+        PASSKEY_REGISTER = "passkey_register"
+
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    selector = models.CharField(max_length=32, unique=True)
+    verifier_hash = models.CharField(max_length=64)
+    webauthn_challenge = models.CharField(max_length=128, blank=True)
+    amr = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.purpose} challenge {self.pk}"

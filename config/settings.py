@@ -263,6 +263,13 @@ def _authfort_from_env() -> dict:
         "SEND_ACCOUNT_EMAILS": env.bool,
         "METRICS_ACCESS": env.list,
         "THROTTLE_IPV6_PREFIX": env.int,
+        # Multi-factor authentication and passkeys.
+        "MFA_TOKEN_TTL": env.int,
+        "MFA_MAX_ATTEMPTS": env.int,
+        "TOTP_ISSUER": env.str,
+        "WEBAUTHN_RP_ID": env.str,
+        "WEBAUTHN_RP_NAME": env.str,
+        "WEBAUTHN_ORIGINS": env.list,
     }
     conf = {key: cast(f"AUTHFORT_{key}") for key, cast in typed.items() if f"AUTHFORT_{key}" in env}
     cookie_typed = {

@@ -8,6 +8,13 @@ guess made here uses up the budget of /auth/login and the other way round; only 
 does a password hash run. Every outcome writes the AuthEvent the API writes
 (`login_succeeded`, `login_failed` with its `reason`), marked `via: "admin"`.
 
+A user with a second factor (an authenticator app, so also recovery codes) types a
+current code or a recovery code into the form's third field; it goes through
+`mfa.verification.verify_second_factor`, the check the API's second step uses
+(replays refused, failures audited as `mfa_failed`). A user whose only factor is a
+passkey types a recovery code: the admin page asks for no WebAuthn assertion, and a
+password alone must not open an account that has a second factor.
+
 `guard_admin_site(site)` installs the guard on an AdminSite; authfort's admin.py does
 it for Django's default `admin.site`, so a project that mounts `admin.site.urls` is
 covered without a setting. A project with an AdminSite of its own calls it once.
@@ -28,6 +35,9 @@ from django.http import HttpRequest, HttpResponse
 from authfort_django import audit
 from authfort_django.api.client import request_context
 from authfort_django.api.throttling import LoginAccountThrottle, LoginIPThrottle
+from authfort_django.mfa import errors as mfa_errors
+from authfort_django.mfa import state as mfa_state
+from authfort_django.mfa.verification import verify_second_factor
 from authfort_django.models import AuthEvent
 
 VIA = "admin"
@@ -87,8 +97,26 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
     error_messages = {
         **AdminAuthenticationForm.error_messages,
         "throttled": THROTTLED_MESSAGE,
+        "second_factor_missing": (
+            "This account has two-step sign-in: enter the current code of your authenticator app, "
+            "or one of your recovery codes."
+        ),
+        "second_factor_refused": "That code is not right, or was used already. Enter a new code and your password again.",
+        "passkey_only": (
+            "This account's second factor is a passkey, which this page cannot ask for: enter one "
+            "of your recovery codes, or set up an authenticator app to use the admin."
+        ),
     }
     throttle_wait: float | None = None
+
+    second_factor = forms.CharField(
+        label="Authenticator or recovery code",
+        required=False,
+        max_length=64,
+        strip=True,
+        help_text="Only if your account has two-step sign-in.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
@@ -116,8 +144,30 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
             reason = "inactive" if not self.user_cache.is_active else "not_staff"
             audit.record(AuthEvent.Type.LOGIN_FAILED, user=self.user_cache, context=context, reason=reason, via=VIA)
             raise refused
+        self._check_second_factor(self.user_cache, context)
         audit.record(AuthEvent.Type.LOGIN_SUCCEEDED, user=self.user_cache, context=context, via=VIA)
         return self.cleaned_data
+
+    def _check_second_factor(self, user: Any, context: Any) -> None:
+        methods = mfa_state.methods(user)
+        if not methods:
+            return
+        refusal = None
+        given = self.cleaned_data.get("second_factor") or ""
+        has_app = mfa_state.METHOD_TOTP in methods
+        if not given:
+            refusal = "second_factor_missing" if has_app else "passkey_only"
+        else:
+            # Digits are an authenticator code; anything else is tried as a recovery code.
+            factor = {"code": given} if has_app and given.isdigit() else {"recovery_code": given}
+            try:
+                verify_second_factor(user, **factor, context=context)
+            except (mfa_errors.SecondFactorRefused, mfa_errors.MalformedFactor, mfa_errors.FactorNotAvailable):
+                refusal = "second_factor_refused"  # verify_second_factor recorded mfa_failed
+        if refusal is not None:
+            self.user_cache = None
+            audit.record(AuthEvent.Type.LOGIN_FAILED, user=user, context=context, reason=refusal, via=VIA)
+            raise forms.ValidationError(self.error_messages[refusal], code=refusal)
 
 
 def guard_admin_site(site: AdminSite) -> AdminSite:
@@ -129,6 +179,8 @@ def guard_admin_site(site: AdminSite) -> AdminSite:
     if getattr(site, "_authfort_guarded", False):
         return site
     site.login_form = ThrottledAdminAuthenticationForm
+    # Django's admin/login.html renders only the username and password fields.
+    site.login_template = "authfort_django/admin/login.html"
     unguarded_login = site.login
 
     @functools.wraps(unguarded_login)

@@ -22,6 +22,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from authfort_django.accounts import errors as account_errors
 from authfort_django.exceptions import AuthfortError
 from authfort_django.keys.store import NoSigningKey
+from authfort_django.mfa import errors as mfa_errors
 from authfort_django.sessions import errors as session_errors
 
 # Looked up along each error's class hierarchy: a subclass answers as its base
@@ -43,6 +44,20 @@ STATUS_BY_ERROR: dict[type[AuthfortError], int] = {
     session_errors.RefreshError: 401,
     session_errors.SessionNotFound: 404,
     session_errors.LogoutCredentialsMissing: 401,
+    # Multi-factor authentication. A refused factor at sign-in is a 401 like a wrong
+    # password; views of signed-in users answer it 403 (their token is fine: api/views/mfa.py).
+    mfa_errors.MFATokenError: 401,
+    mfa_errors.SecondFactorRefused: 401,
+    mfa_errors.MalformedFactor: 400,
+    mfa_errors.FactorMissing: 400,
+    mfa_errors.FactorNotAvailable: 400,
+    mfa_errors.TotpAlreadyEnabled: 409,
+    mfa_errors.TotpNotPending: 409,
+    mfa_errors.MFANotEnabled: 409,
+    mfa_errors.ReauthenticationFailed: 403,
+    mfa_errors.PasskeyNotFound: 404,
+    mfa_errors.PasskeyRegistrationFailed: 400,
+    mfa_errors.PasskeyAlreadyRegistered: 409,
     # An operator's mistake, not the caller's: a 503 that says what to run, never a 500.
     NoSigningKey: 503,
 }

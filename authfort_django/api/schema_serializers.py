@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from authfort_django.api.openapi_extra import one_of
 from authfort_django.api.delivery import CHOICES as TOKEN_DELIVERIES
+from authfort_django.api.mfa_serializers import MFARequiredSerializer
 from authfort_django.api.serializers import CookieSignInSerializer, TokenPairSerializer, UserSerializer
 
 
@@ -41,6 +42,8 @@ class AwaitingVerificationSerializer(serializers.Serializer):
 
 # Tokens in the body, or (token_delivery "cookie") in cookies and none in the body.
 SIGNED_IN = one_of("SignedIn", [TokenPairSerializer, CookieSignInSerializer])
+# A first factor's answer: signed in, or the second factor asked for (POST /auth/login/mfa).
+SIGNED_IN_OR_MFA = one_of("SignedInOrMFARequired", [TokenPairSerializer, CookieSignInSerializer, MFARequiredSerializer])
 REGISTERED = one_of("Registered", [TokenPairSerializer, CookieSignInSerializer, AwaitingVerificationSerializer])
 
 
@@ -60,6 +63,8 @@ class IntrospectionSerializer(serializers.Serializer):
     jti = serializers.CharField(required=False)
     sid = serializers.CharField(required=False)
     roles = serializers.ListField(child=serializers.CharField(), required=False)
+    amr = serializers.ListField(child=serializers.CharField(), required=False, help_text="RFC 8176 methods.")
+    auth_time = serializers.IntegerField(required=False, help_text="When the user authenticated (epoch seconds).")
     token_type = serializers.CharField(required=False)
 
 

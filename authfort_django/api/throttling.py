@@ -13,7 +13,8 @@ from typing import Any
 from rest_framework.throttling import SimpleRateThrottle
 
 from authfort_django.email_address import InvalidEmailAddress, canonical_email
-from authfort_django.models import Account
+from authfort_django.mfa.challenges import user_of
+from authfort_django.models import Account, MFAChallenge
 from authfort_django.api.client import throttle_ident
 from authfort_django.conf import authfort_settings
 
@@ -126,3 +127,13 @@ class VerifyEmailAccountThrottle(LoginAccountThrottle):
 
 class VerifyEmailConfirmThrottle(PerIPThrottle):
     scope = "verify_email_confirm"
+
+
+class SecondFactorAccountThrottle(LoginAccountThrottle):
+    """A login's second step spends the same per-account budget as its password guesses
+    (scope `login_account`): the account is the one the body's genuine mfa_token names."""
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        token = request.data.get("mfa_token") if hasattr(request.data, "get") else None
+        user = user_of(token, MFAChallenge.Purpose.LOGIN)
+        return self._key_for_user(user) if user is not None else None

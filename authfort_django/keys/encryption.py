@@ -30,6 +30,8 @@ from authfort_django.conf import authfort_settings
 __all__ = [
     "KeyDecryptionError",
     "decrypt_private_key",
+    "decrypt_secret",
+    "encrypt_secret",
     "encrypt_private_key",
     "encrypted_with_current_key",
     "key_fingerprint",
@@ -100,6 +102,44 @@ def encrypted_with_current_key(stored: str, secrets: Sequence[str] | None = None
     if not stored.startswith(f"{_FORMAT}:"):
         return False
     return stored.split(":", 2)[1] == _keks(secrets)[0].fingerprint
+
+
+# Other secrets at rest (a TOTP seed), under the same keys and format. The associated data
+# names the purpose and what the value belongs to, so no ciphertext can stand in for
+# another: a TOTP secret copied onto another account does not decrypt, and neither
+# kind passes for the other.
+
+
+def encrypt_secret(plaintext: bytes, *, purpose: str, binding: str, secrets: Sequence[str] | None = None) -> str:
+    """`plaintext` encrypted under the first secret, bound to `purpose` and `binding`."""
+    kek = _keks(secrets)[0]
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = kek.aead.encrypt(nonce, plaintext, f"{_FORMAT}:{purpose}:{binding}".encode())
+    return f"{_FORMAT}:{kek.fingerprint}:{_b64encode(nonce + sealed)}"
+
+
+def decrypt_secret(stored: str, *, purpose: str, binding: str, secrets: Sequence[str] | None = None) -> bytes:
+    """The plaintext of `stored` (made by encrypt_secret); KeyDecryptionError otherwise."""
+    what = f"The stored {purpose} of {binding}"
+    parts = stored.split(":")
+    blob = b""
+    if len(parts) == 3 and parts[0] == _FORMAT:
+        try:
+            blob = _b64decode(parts[2])
+        except (binascii.Error, ValueError):
+            blob = b""
+    if len(blob) <= _NONCE_BYTES:
+        raise KeyDecryptionError(f"{what} is not in the {_FORMAT} format or is corrupt.")
+    kek = next((k for k in _keks(secrets) if k.fingerprint == parts[1]), None)
+    if kek is None:
+        raise KeyDecryptionError(
+            f"{what} was encrypted under the key with fingerprint {parts[1]}, which is not among "
+            f"AUTHFORT_KEY_ENCRYPTION_KEYS: add the secret it was encrypted with."
+        )
+    try:
+        return kek.aead.decrypt(blob[:_NONCE_BYTES], blob[_NONCE_BYTES:], f"{_FORMAT}:{purpose}:{binding}".encode())
+    except InvalidTag:
+        raise KeyDecryptionError(f"{what} does not authenticate (altered, or copied from elsewhere).") from None
 
 
 def _keks(secrets: Sequence[str] | None) -> list[_Kek]:

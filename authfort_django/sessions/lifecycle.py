@@ -46,8 +46,14 @@ def new_refresh_token(session: Session, now: datetime) -> tuple[RefreshToken, st
     return record, raw
 
 
-def start_session(user: Any, context: RequestContext = NO_REQUEST) -> SessionGrant:
-    """A new live session for `user` with its first refresh token."""
+def start_session(
+    user: Any, context: RequestContext = NO_REQUEST, *, amr: list[str] | tuple[str, ...] = ("pwd",)
+) -> SessionGrant:
+    """A new live session for `user` with its first refresh token.
+
+    `amr` (RFC 8176) says how the user just authenticated; with the session's start as
+    `auth_time`, every access token of the session carries it.
+    """
     now = timezone.now()
     with transaction.atomic():
         session = Session.objects.create(
@@ -57,6 +63,8 @@ def start_session(user: Any, context: RequestContext = NO_REQUEST) -> SessionGra
             expires_at=now + timedelta(seconds=int(authfort_settings.REFRESH_TOKEN_TTL)),
             user_agent=context.user_agent,
             ip_address=context.ip_address,
+            amr=list(amr),
+            auth_time=now,
         )
         _, raw = new_refresh_token(session, now)
     return SessionGrant(session, raw)

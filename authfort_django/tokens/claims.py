@@ -13,7 +13,8 @@ logger = logging.getLogger("authfort.tokens")
 
 # Claims the server sets itself; the EXTRA_CLAIMS hook may not replace them.
 RESERVED_CLAIMS = frozenset(
-    {"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "sid", "roles", "ver", "email", "email_verified"}
+    {"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "sid", "roles", "ver", "email", "email_verified",
+     "amr", "auth_time"}
 )
 
 
@@ -38,6 +39,12 @@ def access_token_claims(
         claims["aud"] = authfort_settings.AUDIENCE
     if session is not None:
         claims["sid"] = str(session.pk)
+        # How and when the user authenticated (RFC 8176, OIDC Core): the session's, so a
+        # refresh keeps them and only a step-up (mfa/step_up.py) changes them.
+        if session.amr:
+            claims["amr"] = list(session.amr)
+        if session.auth_time is not None:
+            claims["auth_time"] = int(session.auth_time.timestamp())
     hook = authfort_settings.extra_claims_hook
     if hook is not None:
         extra = dict(hook(user=user, session=session) or {})

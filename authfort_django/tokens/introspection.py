@@ -17,7 +17,7 @@ from authfort_django.tokens.verification import current_user_for, verify_access_
 from verifier_client import VerificationError
 
 INACTIVE: dict[str, Any] = {"active": False}
-ACTIVE_MEMBERS = ("sub", "iss", "aud", "exp", "iat", "jti", "sid", "roles")
+ACTIVE_MEMBERS = ("sub", "iss", "aud", "exp", "iat", "jti", "sid", "roles", "amr", "auth_time")
 
 
 def caller_is_authorized(presented: str, secrets: Iterable[str]) -> bool:

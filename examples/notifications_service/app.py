@@ -127,6 +127,18 @@ def send_notification() -> tuple[dict, int]:
     return {"queued": True, "text": text, "by": current_claims.sub}, 202
 
 
+@app.post("/api/forwarding")
+@auth.mfa_required(max_age=600)
+def forward_notifications() -> tuple[dict, int]:
+    """Forward every notification to another address: multi-factor authentication no older than
+    10 minutes (else a 401 with the RFC 9470 challenge; POST /auth/step-up and retry)."""
+    payload = request.get_json(silent=True)
+    target = payload.get("to") if isinstance(payload, dict) else None
+    if not isinstance(target, str) or "@" not in target:
+        return {"detail": 'Send a JSON body {"to": "<email address>"}.', "code": "invalid"}, 400
+    return {"forwarding_to": target, "by": current_claims.sub}, 200
+
+
 def unsubscribe() -> dict:
     """Stop every notification to the caller: the auth server must confirm, live, that the
     token is still active (401 `token_inactive` after a logout; 503 while it cannot be asked)."""

@@ -50,7 +50,7 @@ def test_an_active_token_answers_its_claims(api_client, live):
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     body = response.json()
-    assert set(body) == {"active", "sub", "iss", "aud", "exp", "iat", "jti", "sid", "roles", "token_type"}
+    assert set(body) == {"active", "sub", "iss", "aud", "exp", "iat", "jti", "sid", "roles", "amr", "auth_time", "token_type"}
     assert body["active"] is True
     assert body["sub"] == str(user.pk)
     assert body["sid"] == str(session.pk)

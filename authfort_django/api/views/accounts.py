@@ -17,8 +17,9 @@ from authfort_django.accounts.errors import (
 )
 from authfort_django.api import delivery, serializers, throttling
 from authfort_django.api.client import request_context
+from authfort_django.api.mfa_serializers import mfa_required_body
 from authfort_django.api.openapi_extra import extend_schema
-from authfort_django.api.schema_serializers import REGISTERED, SIGNED_IN
+from authfort_django.api.schema_serializers import REGISTERED, SIGNED_IN, SIGNED_IN_OR_MFA
 from authfort_django.api.views.base import (
     AuthfortAPIView,
     no_store,
@@ -60,7 +61,7 @@ class RegisterView(AuthfortAPIView):
         return no_store(Response(body, status=status.HTTP_201_CREATED))
 
 
-@extend_schema(responses=SIGNED_IN)
+@extend_schema(responses=SIGNED_IN_OR_MFA)
 class LoginView(AuthfortAPIView):
     """Sign in with email and password.
 
@@ -69,7 +70,9 @@ class LoginView(AuthfortAPIView):
 
     A wrong address, a wrong password and an inactive account get the same answer
     (invalid_credentials). Under AUTHFORT_REQUIRE_VERIFIED_EMAIL an unverified address
-    gets email_not_verified, but only after the right password.
+    gets email_not_verified, but only after the right password. For a user with a
+    second factor the answer is 200 `{mfa_required: true, mfa_token, methods}` without
+    tokens: complete the login at POST /auth/login/mfa.
     """
 
     authentication_classes: list = []
@@ -82,8 +85,10 @@ class LoginView(AuthfortAPIView):
         data = self.validated_body(request)
         data.pop(delivery.FIELD, None)
         with timing_issue("login"):
-            pair = login.login(**data, context=request_context(request))
-        return token_answer(pair, delivery=answer_in)
+            result = login.login(**data, context=request_context(request))
+        if isinstance(result, login.MFARequired):
+            return no_store(Response(mfa_required_body(result)))
+        return token_answer(result, delivery=answer_in)
 
 
 @extend_schema(responses=SIGNED_IN)

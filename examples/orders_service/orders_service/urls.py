@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/orders", views.list_orders),
     path("api/orders/<int:order_id>", views.delete_order),
     path("api/orders/<int:order_id>/refund", views.refund),
+    path("api/orders/<int:order_id>/payout", views.payout),
 ]
 
 handler400 = "orders_service.errors.bad_request"

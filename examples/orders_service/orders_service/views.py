@@ -13,7 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from verifier_client.drf import IsAuthenticated, IsTokenActive, require_roles
+from verifier_client.drf import IsAuthenticated, IsTokenActive, require_mfa, require_roles
 
 _ORDERS = {
     1001: {"id": 1001, "item": "Mechanical keyboard", "total": "89.00"},
@@ -63,3 +63,15 @@ def delete_order(request: Request, order_id: int) -> Response:
 def refund(request: Request, order_id: int) -> Response:
     """Refund an order: the auth server must confirm, live, that the token is still active."""
     return Response({"order": _order(order_id)["id"], "status": "refunded", "by": request.user.id})
+
+
+@api_view(["POST"])
+# Step-up (RFC 9470): the token must say the user passed a second factor in the last
+# 10 minutes (`amr`, `auth_time`, checked locally). Otherwise a 401 with
+# `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="600"`:
+# the client calls POST /auth/step-up at the auth server and retries.
+@permission_classes([IsAuthenticated, require_mfa(max_age=600), IsTokenActive])
+def payout(request: Request, order_id: int) -> Response:
+    """Pay an order's refund out to a new account: multi-factor authentication no older than 10 minutes."""
+    return Response({"order": _order(order_id)["id"], "status": "paid_out", "by": request.user.id,
+                     "amr": list(request.auth.amr)})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 from typing import Protocol
 
+from .claims import Claims
 from .exceptions import MalformedTokenError, VerificationError
 
 __all__: list[str] = []  # private to verifier_client
@@ -87,3 +88,49 @@ def challenge(realm: str, error: VerificationError | None = None) -> str:
 def _quotable(text: str) -> str:
     # RFC 6750 allows %x20-21 / %x23-5B / %x5D-7E in these values: no quote, backslash or control.
     return "".join(c for c in text if " " <= c <= "~" and c not in '"\\')
+
+
+# -- step-up (RFC 9470) -----------------------------------------------------------------
+MFA_REQUIRED = (
+    "This resource needs a multi-factor authentication{fresh}. Complete one at the auth server "
+    "(POST /auth/step-up with a second factor, or sign in again) and retry with the new token."
+)
+FRESH_AUTHENTICATION_REQUIRED = (
+    "This resource needs an authentication from the last {max_age} seconds. Sign in again "
+    "(or POST /auth/step-up at the auth server) and retry with the new token."
+)
+
+
+def step_up_max_age(max_age: int | None) -> int | None:
+    """`max_age` when it is None or a non-negative int; `ValueError` otherwise (at decoration time)."""
+    if max_age is not None and (not isinstance(max_age, int) or isinstance(max_age, bool) or max_age < 0):
+        raise ValueError("max_age must be a number of seconds (an int >= 0) or None.")
+    return max_age
+
+
+def step_up_refusal(claims: Claims, *, mfa: bool, max_age: int | None, now: float) -> tuple[str, str] | None:
+    """(code, detail) when `claims` do not meet the requirement, None when they do.
+
+    `mfa`: `amr` must hold "mfa". `max_age`: `auth_time` must be at most that many
+    seconds old; a token without `auth_time` never meets it (fails closed).
+    """
+    fresh = f", made in the last {max_age} seconds" if max_age is not None else ""
+    if mfa and not claims.is_multi_factor:
+        return "mfa_required", MFA_REQUIRED.format(fresh=fresh)
+    if max_age is not None and (claims.auth_time is None or now - claims.auth_time > max_age):
+        if mfa:
+            return "mfa_required", MFA_REQUIRED.format(fresh=fresh)
+        return "fresh_authentication_required", FRESH_AUTHENTICATION_REQUIRED.format(max_age=max_age)
+    return None
+
+
+def step_up_challenge(realm: str, detail: str, max_age: int | None) -> str:
+    """The RFC 9470 `WWW-Authenticate` value: error="insufficient_user_authentication", and
+    `max_age` when the requirement has one. (authfort defines no `acr` values, so none is sent.)"""
+    value = (
+        f'Bearer realm="{_quotable(realm)}", error="insufficient_user_authentication", '
+        f'error_description="{_quotable(detail)}"'
+    )
+    if max_age is not None:
+        value += f', max_age="{max_age}"'
+    return value

@@ -23,6 +23,10 @@ class Claims(Mapping[str, Any]):
     roles: tuple[str, ...] = field(init=False)
     sid: str | None = field(init=False)
     jti: str | None = field(init=False)
+    # RFC 8176 authentication methods ("pwd", "otp", "hwk", "mfa", ...) and when the user
+    # authenticated (epoch seconds): what a step-up requirement looks at.
+    amr: tuple[str, ...] = field(init=False)
+    auth_time: int | None = field(init=False)
     kid: str | None = None
 
     def __post_init__(self) -> None:
@@ -43,10 +47,21 @@ class Claims(Mapping[str, Any]):
         object.__setattr__(self, "sid", sid if isinstance(sid, str) else None)
         jti = raw.get("jti")
         object.__setattr__(self, "jti", jti if isinstance(jti, str) else None)
+        amr = raw.get("amr")
+        object.__setattr__(self, "amr", tuple(m for m in amr if isinstance(m, str)) if isinstance(amr, list) else ())
+        auth_time = raw.get("auth_time")
+        # bool is an int in Python; `true` is no time.
+        valid_time = isinstance(auth_time, int) and not isinstance(auth_time, bool)
+        object.__setattr__(self, "auth_time", auth_time if valid_time else None)
 
     def has_role(self, *names: str) -> bool:
         """True when the token carries at least one of `names`."""
         return any(name in self.roles for name in names)
+
+    @property
+    def is_multi_factor(self) -> bool:
+        """True when the user authenticated with more than one factor (`amr` has "mfa")."""
+        return "mfa" in self.amr
 
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]

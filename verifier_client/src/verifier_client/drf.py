@@ -41,6 +41,8 @@ Settings are read on first use, not at import, and re-read whenever
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 try:
@@ -68,15 +70,19 @@ from . import _adapters, _settings
 
 __all__ = [
     "HasRole",
+    "InsufficientUserAuthentication",
     "IsAuthenticated",
     "IsTokenActive",
     "JWKSAuthentication",
+    "RequireMFA",
     "TokenAuthenticationFailed",
     "TokenUser",
     "TokenVerificationUnavailable",
     "exception_handler",
     "get_introspection_client",
     "get_verifier",
+    "require_fresh_authentication",
+    "require_mfa",
     "require_roles",
 ]
 
@@ -84,6 +90,7 @@ _SETTING = "VERIFIER_CLIENT"
 # Private request attributes: the raw token (for introspection) and why it was refused (for the challenge).
 _TOKEN_ATTR = "_verifier_client_token"
 _ERROR_ATTR = "_verifier_client_error"
+_STEP_UP_ATTR = "_verifier_client_step_up"
 
 
 # -- settings and the objects built from them ------------------------------------------
@@ -297,6 +304,9 @@ class JWKSAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request: Any) -> str:
         # Giving a challenge is what makes DRF answer 401 instead of 403.
+        step_up = getattr(request, _STEP_UP_ATTR, None)
+        if step_up is not None:  # RequireMFA refused a good token: the RFC 9470 challenge
+            return _adapters.step_up_challenge(_state.conf.realm, *step_up)
         return _adapters.challenge(_state.conf.realm, getattr(request, _ERROR_ATTR, None))
 
     def get_header(self, request: Any) -> str | None:
@@ -425,6 +435,57 @@ class IsTokenActive(BasePermission):
             setattr(request, _ERROR_ATTR, error)
             raise TokenAuthenticationFailed(error) from error
         return True
+
+
+class InsufficientUserAuthentication(exceptions.AuthenticationFailed):
+    """A 401 for a good token whose authentication is too weak or too old (RFC 9470)."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail={"detail": detail, "code": code}, code=code)
+
+
+class RequireMFA(BasePermission):
+    """Step-up (RFC 9470): allow tokens whose user authenticated with more than one factor
+    (`amr` has "mfa") and, with `max_age`, at most that many seconds ago (`auth_time`).
+
+    Otherwise a 401 `mfa_required` with `WWW-Authenticate: Bearer
+    error="insufficient_user_authentication"` (and `max_age`): the client completes a
+    step-up at the auth server (POST /auth/step-up) and retries. Without a token, 401
+    `not_authenticated`. `clock` is a seam for tests. Use `require_mfa(max_age=600)`.
+    """
+
+    mfa: bool = True
+    max_age: int | None = None
+    clock: Callable[[], float] = staticmethod(time.time)
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        claims = request.auth
+        if not isinstance(claims, Claims):
+            _refuse_anonymous(request)
+            return False
+        refusal = _adapters.step_up_refusal(claims, mfa=self.mfa, max_age=self.max_age, now=self.clock())
+        if refusal is None:
+            return True
+        code, detail = refusal
+        setattr(request, _STEP_UP_ATTR, (detail, self.max_age))  # read by authenticate_header
+        raise InsufficientUserAuthentication(code, detail)
+
+
+def require_mfa(max_age: int | None = None) -> type[RequireMFA]:
+    """A permission class requiring a multi-factor authentication, at most `max_age` seconds old.
+
+        permission_classes = [IsAuthenticated, require_mfa(max_age=600)]
+    """
+    max_age = _adapters.step_up_max_age(max_age)
+    return type(f"RequireMFA_{max_age}", (RequireMFA,), {"max_age": max_age})
+
+
+def require_fresh_authentication(max_age: int) -> type[RequireMFA]:
+    """A permission class requiring an authentication (any method) at most `max_age` seconds old."""
+    max_age = _adapters.step_up_max_age(max_age)
+    if max_age is None:
+        raise ValueError("require_fresh_authentication() needs max_age.")
+    return type(f"RequireFreshAuthentication_{max_age}", (RequireMFA,), {"max_age": max_age, "mfa": False})
 
 
 # -- error bodies -----------------------------------------------------------------------
