@@ -125,3 +125,28 @@ class VerifyEmailAccountThrottle(LoginAccountThrottle):
 
 class VerifyEmailConfirmThrottle(PerIPThrottle):
     scope = "verify_email_confirm"
+
+
+# Federated and passwordless sign-in (api/views/federation.py, passwordless.py). Finishing
+# a sign-in (exchange, ID token, link or code) counts against the login budget per IP; a
+# mailed code's guesses also against the address's login budget, as password guesses do.
+
+
+class OAuthIPThrottle(PerIPThrottle):
+    scope = "oauth"
+
+
+class MagicLinkIPThrottle(PerIPThrottle):
+    scope = "magic_link"
+
+
+class MagicLinkEmailThrottle(LoginAccountThrottle):
+    scope = "magic_link_email"
+
+
+class EmailCodeIPThrottle(PerIPThrottle):
+    scope = "email_code"
+
+
+class EmailCodeEmailThrottle(LoginAccountThrottle):
+    scope = "email_code_email"
