@@ -61,7 +61,6 @@ STATUS_BY_ERROR: dict[type[AuthfortError], int] = {
     federation_errors.RegistrationClosedForProvider: 403,
     federation_errors.AccountDisabled: 403,
     federation_errors.EmailCodeInvalid: 401,
-    federation_errors.EmailCodeAttemptsExceeded: 429,
 }
 
 # A 503 says when to come back (RFC 9110 §10.2.3).

@@ -119,7 +119,7 @@ def test_the_sixth_guess_is_refused_even_when_right(client, mailoutbox):
     answers = [post(client, "/auth/email-code/verify", {"email": "hal@example.com", "code": wrong}).json()["code"] for _ in range(5)]
     assert answers == ["email_code_invalid"] * 4 + ["email_code_attempts_exceeded"]
     sixth = post(client, "/auth/email-code/verify", {"email": "hal@example.com", "code": code})
-    assert sixth.status_code == 429 and sixth.json()["code"] == "email_code_attempts_exceeded"
+    assert sixth.status_code == 400 and sixth.json()["code"] == "email_code_attempts_exceeded"
 
 
 def test_an_expired_code_is_refused(client, mailoutbox):
