@@ -116,3 +116,19 @@ def test_github_refusing_the_code_is_provider_code_rejected(federation, client, 
     _github(federation, standin, [])
     response = _github_callback(client, code="not-the-code")
     assert response.status_code == 400 and response.json()["code"] == "provider_code_rejected"
+
+
+def test_the_reference_project_reads_providers_from_the_environment(monkeypatch):
+    from config import settings as reference  # noqa: PLC0415
+
+    monkeypatch.setenv("AUTHFORT_PROVIDER_CORP_ISSUER", "https://idp.example.com")
+    monkeypatch.setenv("AUTHFORT_PROVIDER_CORP_CLIENT_ID", "corp-client")
+    monkeypatch.setenv("AUTHFORT_PROVIDER_CORP_CLIENT_SECRET", "corp-secret")
+    monkeypatch.setenv("AUTHFORT_PROVIDER_CORP_SCOPES", "openid,email")
+    monkeypatch.setenv("AUTHFORT_PROVIDER_GITHUB_PRESET", "github")
+    monkeypatch.setenv("AUTHFORT_PROVIDER_GITHUB_CLIENT_ID", "gh")
+    assert reference._providers_from_env() == {
+        "corp": {"ISSUER": "https://idp.example.com", "CLIENT_ID": "corp-client", "CLIENT_SECRET": "corp-secret",
+                 "SCOPES": ["openid", "email"]},
+        "github": {"PRESET": "github", "CLIENT_ID": "gh"},
+    }
