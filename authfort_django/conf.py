@@ -63,6 +63,27 @@ DEFAULTS: dict[str, Any] = {
     "WEBAUTHN_RP_ID": None,
     "WEBAUTHN_RP_NAME": "AuthFort",
     "WEBAUTHN_ORIGINS": [],
+    # Federated and passwordless sign-in (authfort_django/federation/).
+    # {name: {"ISSUER" | "PRESET", "CLIENT_ID", "CLIENT_SECRET", "SCOPES", "TRUST_EMAIL", ...}}:
+    # see federation/providers.py.
+    "PROVIDERS": {},
+    # Where a browser may be sent after a provider's sign-in: exact scheme, host and port,
+    # and a path prefix. Nothing else is ever a redirect target.
+    "REDIRECT_ALLOWLIST": [],
+    "OAUTH_STATE_TTL": 600,
+    "OAUTH_EXCHANGE_CODE_TTL": 60,
+    "OAUTH_COOKIE_NAME": "authfort_oauth",
+    # Seconds for one request to a provider (discovery, token, JWKS, user API).
+    "PROVIDER_TIMEOUT": 5,
+    # A native app's ID token must have been issued within this many seconds.
+    "ID_TOKEN_MAX_AGE": 600,
+    # Magic links and mailed codes; an unknown address gets an account only with PASSWORDLESS_SIGNUP.
+    "PASSWORDLESS_SIGNUP": False,
+    "MAGIC_LINK_PATH": "/magic-link?token={token}",
+    "MAGIC_LINK_TTL": 900,
+    "EMAIL_CODE_TTL": 600,
+    "EMAIL_CODE_DIGITS": 6,
+    "EMAIL_CODE_MAX_ATTEMPTS": 5,
 }
 
 COOKIE_DEFAULTS: dict[str, Any] = {
@@ -89,6 +110,12 @@ THROTTLE_DEFAULTS: dict[str, str | None] = {
     "verify_email": "10/hour",
     "verify_email_account": "5/hour",
     "verify_email_confirm": "30/hour",
+    # Federated and passwordless sign-in: the redirects per IP; mails per IP and per address.
+    "oauth": "60/min",
+    "magic_link": "10/hour",
+    "magic_link_email": "5/hour",
+    "email_code": "10/hour",
+    "email_code_email": "5/hour",
 }
 
 SUPPORTED_ALGORITHMS = ("RS256", "ES256", "EdDSA")

@@ -213,6 +213,12 @@ class AuthEvent(models.Model):
         RECOVERY_CODE_USED = "recovery_code_used"
         PASSKEY_ADDED = "passkey_added"
         PASSKEY_REMOVED = "passkey_removed"
+        # Federated and passwordless sign-in (federation/). Sign-ins themselves are
+        # login_succeeded / login_failed with `method` (and `provider`) in the detail.
+        IDENTITY_LINKED = "identity_linked"
+        IDENTITY_UNLINKED = "identity_unlinked"
+        MAGIC_LINK_REQUESTED = "magic_link_requested"
+        EMAIL_CODE_REQUESTED = "email_code_requested"
 
     type = models.CharField(max_length=32, choices=Type.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -372,3 +378,95 @@ class MFAChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} challenge {self.pk}"
+
+
+# -- Federated and passwordless sign-in (authfort_django/federation/) -----------------
+
+
+class Identity(models.Model):
+    """An account at an outside provider (OpenID Connect or OAuth 2.0) that signs `user` in.
+
+    `subject` is the provider's stable id of the user (`sub`, or GitHub's numeric id);
+    `email` and `email_verified` are what the provider said at the last sign-in,
+    kept for the user to see, never used to find the account.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="authfort_identities")
+    provider = models.SlugField(max_length=64)
+    subject = models.CharField(max_length=255)
+    email = models.CharField(max_length=254, blank=True)
+    email_verified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="authfort_identity_provider_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} identity of {self.user_id}"
+
+
+class OAuthState(models.Model):
+    """One authorization request in flight: single use, short-lived, bound to one browser.
+
+    Only digests of the `state` parameter and of the browser's cookie are stored; the
+    PKCE verifier is derived from the cookie (federation/states.py), so this row alone
+    cannot finish the flow.
+    """
+
+    state_hash = models.CharField(max_length=64, unique=True)
+    binding_hash = models.CharField(max_length=64)
+    provider = models.SlugField(max_length=64)
+    nonce = models.CharField(max_length=64)
+    redirect_to = models.TextField(blank=True)
+    # Set for `?link=1`: the signed-in user the identity is to be added to.
+    link_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.provider} authorization {self.pk}"
+
+
+class SignInCode(models.Model):
+    """A single-use secret that finishes a sign-in: the 60-second code a bearer client
+    exchanges after a provider's callback, a magic link, or a mailed numeric code.
+
+    Only a digest of the secret is stored. Exchange codes name their user; mailed
+    links and codes name the canonical address (there may be no account yet, under
+    PASSWORDLESS_SIGNUP). `attempts` counts wrong guesses of a numeric code.
+    """
+
+    class Kind(models.TextChoices):
+        EXCHANGE = "exchange"
+        MAGIC_LINK = "magic_link"
+        EMAIL_CODE = "email_code"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # Exchange codes and magic links: the selector part of the secret finds the row.
+    selector = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    secret_hash = models.CharField(max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    email = CanonicalEmailField(max_length=254, blank=True)
+    # How the sign-in was authenticated (RFC 8176 `amr` values) and where, for the exchange.
+    amr = models.JSONField(default=list, blank=True)
+    provider = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["email", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"

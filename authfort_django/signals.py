@@ -39,6 +39,14 @@ email_verification_requested = Signal()
 # Arguments: sender (the User class), user, request.
 email_verified = Signal()
 
+# Passwordless sign-in (federation/passwordless.py), as the *_requested signals above:
+# sent for an address that may sign in (an active account, or a new one under
+# PASSWORDLESS_SIGNUP) after the link or code is saved. `user` is None for a new address.
+# Arguments: sender (None), email (canonical), user, token (raw), link, request.
+magic_link_requested = Signal()
+# Arguments: sender (None), email (canonical), user, code (raw), request.
+email_code_requested = Signal()
+
 # An introspection request was answered (for metrics; no row is written: it is the hot path).
 # Arguments: sender (None), active (bool).
 token_introspected = Signal()

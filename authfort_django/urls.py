@@ -7,9 +7,11 @@ from django.urls import path
 from authfort_django import extras
 from authfort_django.api.views import (
     accounts,
+    federation,
     introspection,
     mfa,
     moderation,
+    passwordless,
     recovery,
     sessions,
     wellknown,
@@ -41,6 +43,17 @@ urlpatterns = [
     ),
     path("auth/verify-email/request", recovery.VerifyEmailRequestView.as_view(), name="verify-email-request"),
     path("auth/verify-email", recovery.VerifyEmailView.as_view(), name="verify-email"),
+    # Federated and passwordless sign-in (api/views/federation.py, passwordless.py).
+    path("auth/oauth/exchange", federation.ExchangeView.as_view(), name="oauth-exchange"),
+    path("auth/oauth/<str:provider>/authorize", federation.AuthorizeView.as_view(), name="oauth-authorize"),
+    path("auth/oauth/<str:provider>/callback", federation.CallbackView.as_view(), name="oauth-callback"),
+    path("auth/oauth/<str:provider>/id-token", federation.IdTokenView.as_view(), name="oauth-id-token"),
+    path("auth/identities", federation.IdentityListView.as_view(), name="identities"),
+    path("auth/identities/<str:identity_id>", federation.IdentityDetailView.as_view(), name="identity"),
+    path("auth/magic-link", passwordless.MagicLinkRequestView.as_view(), name="magic-link"),
+    path("auth/magic-link/verify", passwordless.MagicLinkVerifyView.as_view(), name="magic-link-verify"),
+    path("auth/email-code", passwordless.EmailCodeRequestView.as_view(), name="email-code"),
+    path("auth/email-code/verify", passwordless.EmailCodeVerifyView.as_view(), name="email-code-verify"),
     path("auth/introspect", introspection.IntrospectView.as_view(), name="introspect"),
     # Multi-factor authentication and passkeys (api/views/mfa.py).
     path("auth/login/mfa", mfa.LoginSecondFactorView.as_view(), name="login-mfa"),

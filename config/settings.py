@@ -5,6 +5,7 @@ Nothing here is needed by the reusable app itself: a project that installs
 `authfort_django` sets `AUTHFORT` however it likes.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -233,6 +234,37 @@ def _proxy_ssl_header() -> tuple[str, str] | None:
 SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
 
 
+def _providers_from_env() -> dict:
+    """AUTHFORT["PROVIDERS"] from AUTHFORT_PROVIDER_<NAME>_ISSUER (or _PRESET), _CLIENT_ID,
+    _CLIENT_SECRET, _SCOPES, _TRUST_EMAIL, _TENANT, _NATIVE_CLIENT_IDS: one provider per
+    <NAME> (its URL name is <NAME> in lower case)."""
+    typed = {
+        "ISSUER": env.str,
+        "PRESET": env.str,
+        "CLIENT_ID": env.str,
+        "CLIENT_SECRET": env.str,
+        "SCOPES": env.list,
+        "TRUST_EMAIL": env.bool,
+        "TENANT": env.str,
+        "NATIVE_CLIENT_IDS": env.list,
+    }
+    names = {
+        variable[len("AUTHFORT_PROVIDER_"): -len(f"_{key}")]
+        for variable in os.environ
+        for key in ("ISSUER", "PRESET")
+        if variable.startswith("AUTHFORT_PROVIDER_") and variable.endswith(f"_{key}")
+    }
+    return {
+        name.lower(): {
+            key: cast(f"AUTHFORT_PROVIDER_{name}_{key}")
+            for key, cast in typed.items()
+            if f"AUTHFORT_PROVIDER_{name}_{key}" in env
+        }
+        for name in sorted(names)
+        if name
+    }
+
+
 def _authfort_from_env() -> dict:
     """Every AUTHFORT key that is present in the environment, typed."""
     typed = {
@@ -270,8 +302,23 @@ def _authfort_from_env() -> dict:
         "WEBAUTHN_RP_ID": env.str,
         "WEBAUTHN_RP_NAME": env.str,
         "WEBAUTHN_ORIGINS": env.list,
+        # Federated and passwordless sign-in; the providers themselves: _providers_from_env.
+        "REDIRECT_ALLOWLIST": env.list,
+        "OAUTH_STATE_TTL": env.int,
+        "OAUTH_EXCHANGE_CODE_TTL": env.int,
+        "PROVIDER_TIMEOUT": env.int,
+        "ID_TOKEN_MAX_AGE": env.int,
+        "PASSWORDLESS_SIGNUP": env.bool,
+        "MAGIC_LINK_PATH": env.str,
+        "MAGIC_LINK_TTL": env.int,
+        "EMAIL_CODE_TTL": env.int,
+        "EMAIL_CODE_DIGITS": env.int,
+        "EMAIL_CODE_MAX_ATTEMPTS": env.int,
     }
     conf = {key: cast(f"AUTHFORT_{key}") for key, cast in typed.items() if f"AUTHFORT_{key}" in env}
+    providers = _providers_from_env()
+    if providers:
+        conf["PROVIDERS"] = providers
     cookie_typed = {
         "ENABLED": env.bool,
         "DOMAIN": env.str,

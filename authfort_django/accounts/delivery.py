@@ -86,11 +86,22 @@ def _as_stored(email: str) -> str:
         return email
 
 
-def _render(kind: mails.MailKind, user: User, link: str, *, address: str | None = None) -> Any:
+def same_work_as_a_mail(kind: mails.MailKind, email: str) -> None:
+    """For a passwordless request that mails nothing (federation/passwordless.py): a token
+    drawn and the mail rendered, as for an address that gets one; nothing stored or sent."""
+    address = _as_stored(email)
+    _, _, raw = mailed_tokens.new_raw_token()
+    link = mails.link(kind, raw) if kind.path_setting else ""
+    _render(kind, User(email=address), link, address=address, extra={"code": "0" * 6})
+
+
+def _render(
+    kind: mails.MailKind, user: User, link: str, *, address: str | None = None, extra: dict[str, str] | None = None
+) -> Any:
     """The mail, or None (logged) when a template is broken: as mails.send, a broken template
     must neither fail the request nor tell the paths apart."""
     try:
-        return mails.render(kind, user, link, address=address)
+        return mails.render(kind, user, link, extra, address=address)
     except Exception as error:  # noqa: BLE001
         logger.error("%s mail could not be rendered: %s", kind.templates, type(error).__name__)
         return None

@@ -73,7 +73,9 @@ class MFARequired:
     passkey_options: dict[str, Any] | None = None
 
 
-def complete_login(user: User, *, amr: list[str], context: RequestContext = NO_REQUEST) -> TokenPair | MFARequired:
+def complete_login(
+    user: User, *, amr: list[str], context: RequestContext = NO_REQUEST, detail: dict[str, Any] | None = None
+) -> TokenPair | MFARequired:
     """THE decision after a first factor was accepted (a password, a federated sign-in, a
     magic link...): ask for the second factor, or start the session and issue the pair.
 
@@ -82,29 +84,32 @@ def complete_login(user: User, *, amr: list[str], context: RequestContext = NO_R
     verification) or the user has no second factor, the session starts now. Otherwise
     the answer is MFARequired with a single-use `mfa_token` bound to this attempt.
     EmailNotVerified under REQUIRE_VERIFIED_EMAIL, checked first for every path.
+    `detail` goes into the audit events (a federated sign-in's method and provider).
     """
+    detail = detail or {}
     try:
         _ensure_verified(user)  # only after the first factor: the 403 tells a guesser nothing
     except errors.EmailNotVerified:
-        audit.record(AuthEvent.Type.LOGIN_FAILED, user=user, context=context, reason="email_not_verified")
+        audit.record(AuthEvent.Type.LOGIN_FAILED, user=user, context=context, reason="email_not_verified", **detail)
         raise
     if not amr_values.is_multi_factor(amr):
         methods = state.methods(user)
         if methods:
             return _ask_for_second_factor(user, amr, methods)
-    return _start(user, amr, context)
+    return _start(user, amr, context, detail)
 
 
-def _start(user: User, amr: list[str], context: RequestContext) -> TokenPair:
+def _start(user: User, amr: list[str], context: RequestContext, detail: dict[str, Any] | None = None) -> TokenPair:
+    detail = detail or {}
     try:
         # One commit: a token that cannot be issued leaves no session and no recorded success.
         with transaction.atomic():
             grant = start_session(user, context, amr=amr_values.combine(amr))
             audit.record(AuthEvent.Type.LOGIN_SUCCEEDED, user=user, session=grant.session, context=context,
-                         amr=grant.session.amr)
+                         amr=grant.session.amr, **detail)
             return issue_pair(user, grant)
     except TokenTooLarge:
-        audit.record(AuthEvent.Type.LOGIN_FAILED, user=user, context=context, reason="token_too_large")
+        audit.record(AuthEvent.Type.LOGIN_FAILED, user=user, context=context, reason="token_too_large", **detail)
         raise
 
 

@@ -31,12 +31,15 @@ TEMPLATE_DIR = "authfort_django/email"
 @dataclass(frozen=True)
 class MailKind:
     templates: str  # prefix of the three templates: <prefix>_subject.txt, _body.txt, _body.html
-    path_setting: str  # AUTHFORT key of the link's path, with a {token} placeholder
+    path_setting: str | None  # AUTHFORT key of the link's path, with a {token} placeholder (None: no link)
     ttl_setting: str  # AUTHFORT key of the token lifetime, in seconds
 
 
 PASSWORD_RESET = MailKind("password_reset", "PASSWORD_RESET_PATH", "PASSWORD_RESET_TTL")
 VERIFY_EMAIL = MailKind("verify_email", "VERIFY_EMAIL_PATH", "EMAIL_VERIFICATION_TTL")
+# Passwordless sign-in (federation/passwordless.py): the code mail carries `code`, no link.
+MAGIC_LINK = MailKind("magic_link", "MAGIC_LINK_PATH", "MAGIC_LINK_TTL")
+EMAIL_CODE = MailKind("email_code", None, "EMAIL_CODE_TTL")
 
 
 def frontend_url() -> str:
@@ -48,6 +51,7 @@ def frontend_url() -> str:
 
 
 def link(kind: MailKind, token: str) -> str:
+    assert kind.path_setting is not None, f"{kind.templates} mails carry no link"
     path = getattr(authfort_settings, kind.path_setting)
     return frontend_url() + path.replace("{token}", quote(token, safe=""))
 
@@ -67,19 +71,30 @@ def greeting_name(user: User) -> str:
     return name
 
 
-def render(kind: MailKind, user: User, link_url: str, *, address: str | None = None) -> EmailMultiAlternatives:
-    """The mail to `user`'s stored address (or to `address`: the stand-in of an unknown one)."""
+def render(
+    kind: MailKind,
+    user: User,
+    link_url: str,
+    extra: dict[str, str] | None = None,
+    *,
+    address: str | None = None,
+) -> EmailMultiAlternatives:
+    """The mail to `user`'s stored address (or to `address`: the stand-in of an unknown one).
+
+    `extra`: more template variables (the email code's `code`).
+    """
     ttl = int(getattr(authfort_settings, kind.ttl_setting))
     if address is None:
         address = Account.objects.of(user).email
     context = {
+        **(extra or {}),
         "user": user,  # for projects' own templates; ours show only the two below
         "name": greeting_name(user),
         "email": address,
         "link": link_url,
         "valid_minutes": ttl // 60,
         "valid_hours": ttl // 3600,
-        "frontend_url": frontend_url(),
+        "frontend_url": frontend_url() if kind.path_setting else (authfort_settings.FRONTEND_URL or ""),
     }
     subject = render_to_string(f"{TEMPLATE_DIR}/{kind.templates}_subject.txt", context)
     # A header cannot hold a line break: a template's trailing newline would corrupt the mail.
@@ -92,9 +107,16 @@ def render(kind: MailKind, user: User, link_url: str, *, address: str | None = N
     return message
 
 
-def send(kind: MailKind, user: User, link_url: str, *, message: EmailMultiAlternatives | None = None) -> bool:
-    """Send `message` (rendered here when not given); False (and an error log line without
-    the link) when sending fails.
+def send(
+    kind: MailKind,
+    user: User,
+    link_url: str,
+    extra: dict[str, str] | None = None,
+    *,
+    message: EmailMultiAlternatives | None = None,
+) -> bool:
+    """Send `message` (rendered here, with `extra`, when not given); False (and an error log
+    line without the link) when sending fails.
 
     A failure must not change the HTTP answer: that would tell who has an account.
     """
@@ -102,7 +124,7 @@ def send(kind: MailKind, user: User, link_url: str, *, message: EmailMultiAltern
         logger.error("%s mail to user %s not sent: the account has no usable address", kind.templates, user.pk)
         return False
     try:
-        (message or render(kind, user, link_url)).send()
+        (message or render(kind, user, link_url, extra)).send()
     except Exception as error:  # noqa: BLE001 - any backend failure: logged, answered the same
         logger.error("%s mail to user %s could not be sent: %s", kind.templates, user.pk, type(error).__name__)
         return False

@@ -21,6 +21,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from authfort_django.accounts import errors as account_errors
 from authfort_django.exceptions import AuthfortError
+from authfort_django.federation import errors as federation_errors
 from authfort_django.keys.store import NoSigningKey
 from authfort_django.mfa import errors as mfa_errors
 from authfort_django.sessions import errors as session_errors
@@ -60,6 +61,21 @@ STATUS_BY_ERROR: dict[type[AuthfortError], int] = {
     mfa_errors.PasskeyAlreadyRegistered: 409,
     # An operator's mistake, not the caller's: a 503 that says what to run, never a 500.
     NoSigningKey: 503,
+    # Federated and passwordless sign-in (federation/errors.py); anything unlisted there is a 400.
+    federation_errors.UnknownProvider: 404,
+    federation_errors.ProviderDenied: 401,
+    federation_errors.ProviderUnavailable: 503,
+    federation_errors.ProviderBadResponse: 502,
+    federation_errors.ProviderNotConfigured: 503,
+    federation_errors.IdTokenInvalid: 401,
+    federation_errors.AccountExists: 409,
+    federation_errors.IdentityInUse: 409,
+    federation_errors.IdentityNotFound: 404,
+    federation_errors.LastSignInMethod: 409,
+    federation_errors.LinkNeedsSignIn: 401,
+    federation_errors.RegistrationClosedForProvider: 403,
+    federation_errors.AccountDisabled: 403,
+    federation_errors.EmailCodeInvalid: 401,
 }
 
 # A 503 says when to come back (RFC 9110 §10.2.3).

@@ -17,12 +17,16 @@ from authfort_django import extras
 INSTALLED = extras.installed("openapi")
 
 if INSTALLED:
-    from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+    from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 else:
 
     def extend_schema(*args: Any, **kwargs: Any) -> Callable[[Any], Any]:
         """Leaves the view as it is: there is no schema to describe it in."""
         return lambda view: view
+
+    def OpenApiParameter(*args: Any, **kwargs: Any) -> None:  # noqa: N802 - drf-spectacular's name
+        """Nothing to describe a query parameter in."""
+        return None
 
 
 def one_of(component_name: str, serializers: list[Any]) -> Any:

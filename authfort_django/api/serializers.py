@@ -210,3 +210,47 @@ class PasswordResetConfirmSerializer(AccountTokenSerializer):
     """`{token, new_password}`; the password validators run once the token names the user."""
 
     new_password = serializers.CharField(max_length=MAX_PASSWORD_LENGTH, write_only=True, trim_whitespace=False)
+
+
+# Federated and passwordless sign-in (api/views/federation.py, passwordless.py).
+
+
+class MagicLinkSignInSerializer(AccountTokenSerializer):
+    """`{token}` from a mailed sign-in link."""
+
+    token_delivery = token_delivery_field()
+
+
+class ExchangeCodeSerializer(serializers.Serializer):
+    """`{code}` from the callback's redirect (bearer clients)."""
+
+    code = serializers.CharField(max_length=128)
+    token_delivery = token_delivery_field()
+
+
+class IdTokenSignInSerializer(serializers.Serializer):
+    """`{id_token, nonce?}` from a platform SDK (Google Sign-In, Sign in with Apple)."""
+
+    id_token = serializers.CharField(max_length=8192)
+    nonce = serializers.CharField(max_length=256, required=False, allow_null=True, default=None)
+    token_delivery = token_delivery_field()
+
+
+class EmailCodeVerifySerializer(serializers.Serializer):
+    """`{email, code}`: the code mailed by POST /auth/email-code."""
+
+    email = serializers.EmailField(max_length=254)
+    code = serializers.CharField(max_length=16)
+    token_delivery = token_delivery_field()
+
+
+class IdentitySerializer(serializers.Serializer):
+    """A provider account that signs the user in."""
+
+    id = serializers.UUIDField(read_only=True)
+    provider = serializers.CharField(read_only=True)
+    subject = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True)
+    email_verified = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    last_used_at = serializers.DateTimeField(read_only=True)

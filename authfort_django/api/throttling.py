@@ -137,3 +137,26 @@ class SecondFactorAccountThrottle(LoginAccountThrottle):
         token = request.data.get("mfa_token") if hasattr(request.data, "get") else None
         user = user_of(token, MFAChallenge.Purpose.LOGIN)
         return self._key_for_user(user) if user is not None else None
+# Federated and passwordless sign-in (api/views/federation.py, passwordless.py). Finishing
+# a sign-in (exchange, ID token, link or code) counts against the login budget per IP; a
+# mailed code's guesses also against the address's login budget, as password guesses do.
+
+
+class OAuthIPThrottle(PerIPThrottle):
+    scope = "oauth"
+
+
+class MagicLinkIPThrottle(PerIPThrottle):
+    scope = "magic_link"
+
+
+class MagicLinkEmailThrottle(LoginAccountThrottle):
+    scope = "magic_link_email"
+
+
+class EmailCodeIPThrottle(PerIPThrottle):
+    scope = "email_code"
+
+
+class EmailCodeEmailThrottle(LoginAccountThrottle):
+    scope = "email_code_email"

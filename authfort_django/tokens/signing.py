@@ -74,13 +74,21 @@ def issue_access_token(
 _STAND_IN_SID = str(uuid.UUID(int=0))
 
 
+# Every RFC 8176 value a session can combine (mfa/amr.py; tokens sits below mfa).
+_LONGEST_AMR = ["pwd", "fed", "otp", "hwk", "swk", "mfa"]
+
+
 def access_token_size(user: User, *, roles: list[str]) -> int:
     """Bytes of an access token of `user` carrying `roles`, signed as a login would sign it now.
 
     For refusing a role grant before it is made, rather than every login after it.
     """
     signing = key_store.signing_key()
-    claims = access_token_claims(user, None, now=int(time.time()), roles=sorted(roles))
+    now = int(time.time())
+    claims = access_token_claims(user, None, now=now, roles=sorted(roles))
     claims.setdefault("sid", _STAND_IN_SID)
+    # A session's claims at their longest, so no sign-in method can take the token over.
+    claims.setdefault("amr", _LONGEST_AMR)
+    claims.setdefault("auth_time", now)
     token = sign(claims, private_key=signing.private_key, algorithm=signing.algorithm, kid=signing.kid)
     return len(token.encode("ascii"))

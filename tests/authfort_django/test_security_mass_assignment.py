@@ -16,7 +16,8 @@ from django.urls import URLPattern, URLResolver
 
 from authfort_django import urls as authfort_urls
 from authfort_django.accounts import mailed_tokens
-from authfort_django.models import Account, Role, Session, User
+from authfort_django.federation import codes
+from authfort_django.models import Account, Identity, Role, Session, User
 from tests.authfort_django.helpers import INTROSPECTION_SECRET, bearer, login
 from tests.factories import DEFAULT_PASSWORD, RoleFactory, UserFactory
 
@@ -149,6 +150,25 @@ SCENARIOS: dict[tuple[str, str], Scenario] = {
     ("verify-email", "post"): lambda c, w: (
         c.post("/auth/verify-email", _body(token=_mailed_token(w.member, mailed_tokens.Purpose.VERIFY_EMAIL)),
                format="json"), 204),
+    # Federated and passwordless sign-in (tests/authfort_django/federation/ for the flows).
+    ("oauth-exchange", "post"): lambda c, w: (
+        c.post("/auth/oauth/exchange", _body(code=codes.issue_exchange_code(w.member, amr=["fed"], provider="local")),
+               format="json"), 200),
+    # No provider is configured here: refused, and nothing injected lands anywhere.
+    ("oauth-id-token", "post"): lambda c, w: (
+        c.post("/auth/oauth/local/id-token", _body(id_token="x.y.z"), format="json"), 404),
+    ("identity", "delete"): lambda c, w: (
+        c.delete(f"/auth/identities/{Identity.objects.create(user=w.member, provider='local', subject='m').pk}",
+                 _body(), format="json", **_member(w)), 204),
+    ("magic-link", "post"): lambda c, w: (
+        c.post("/auth/magic-link", _body(email=w.member.email), format="json"), 202),
+    ("magic-link-verify", "post"): lambda c, w: (
+        c.post("/auth/magic-link/verify", _body(token=codes.issue_magic_link(w.member.email)), format="json"), 200),
+    ("email-code", "post"): lambda c, w: (
+        c.post("/auth/email-code", _body(email=w.member.email), format="json"), 202),
+    ("email-code-verify", "post"): lambda c, w: (
+        c.post("/auth/email-code/verify", _body(email=w.member.email, code=codes.issue_email_code(w.member.email)),
+               format="json"), 200),
     ("introspect", "post"): lambda c, w: (
         c.post("/auth/introspect", _body(token=w.member_tokens["access_token"]), format="json",
                HTTP_AUTHORIZATION=f"Bearer {INTROSPECTION_SECRET}"), 200),
@@ -264,7 +284,10 @@ def test_a_write_endpoint_ignores_fields_the_client_must_not_set(api_client, wor
     assert inactive == ({"target@example.com"} if endpoint == ("ban", "post") else set())
     # Only a mailed token verifies an address (a completed reset proves the mailbox too).
     verified = {u.email for u in users if u.email_verified_at is not None}
-    proves_mailbox = {("verify-email", "post"), ("password-reset-confirm", "post")}
+    proves_mailbox = {
+        ("verify-email", "post"), ("password-reset-confirm", "post"),
+        ("magic-link-verify", "post"), ("email-code-verify", "post"),
+    }
     assert verified == ({"member@example.com"} if endpoint in proves_mailbox else set())
     assert not Session.objects.filter(expires_at__year=2100).exists()
     assert not Role.objects.filter(accounts__isnull=False, name="auditor").exists()

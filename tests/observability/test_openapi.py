@@ -170,7 +170,8 @@ def _operations(schema):
 def test_every_operation_documents_success_and_errors_with_schemas(schema):
     for name, operation in _operations(schema):
         statuses = [int(code) for code in operation["responses"]]
-        assert any(200 <= s < 300 for s in statuses), name
+        # The sign-in redirects (/auth/oauth/{provider}/authorize, /callback) succeed with a 302.
+        assert any(200 <= s < 300 or s == 302 for s in statuses), name
         if not name.endswith(("/metrics", "/jwks.json", "/health")) and "well-known" not in name:
             assert any(400 <= s < 500 for s in statuses), f"{name} documents no error"
         for code, response in operation["responses"].items():

@@ -210,6 +210,20 @@ def test_typ_jwt_is_accepted_only_when_configured(verifier_for, make_token):
     assert verifier_for(accepted_types=("at+jwt", "JWT")).verify(token)
 
 
+def test_a_token_without_typ_is_refused_unless_none_is_accepted(verifier_for, make_token):
+    untyped = make_token(header={"typ": None}, now=NOW)  # no typ member
+    with pytest.raises(InvalidTypeError):
+        verifier_for(accepted_types=("JWT",)).verify(untyped)
+    # OpenID Connect ID tokens may omit typ: None in accepted_types lets them through.
+    assert verifier_for(accepted_types=("JWT", None)).verify(untyped)
+
+
+def test_accepting_no_typ_still_refuses_a_typ_not_listed(verifier_for, make_token):
+    access_token = make_token(now=NOW)  # typ at+jwt
+    with pytest.raises(InvalidTypeError):
+        verifier_for(accepted_types=("JWT", None)).verify(access_token)
+
+
 def test_audience_list_containing_ours_is_accepted(verifier, make_token):
     assert verifier.verify(make_token(claims={"aud": ["billing", AUDIENCE]}, now=NOW))
 

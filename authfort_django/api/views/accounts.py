@@ -17,14 +17,9 @@ from authfort_django.accounts.errors import (
 )
 from authfort_django.api import delivery, serializers, throttling
 from authfort_django.api.client import request_context
-from authfort_django.api.mfa_serializers import mfa_required_body
 from authfort_django.api.openapi_extra import extend_schema
 from authfort_django.api.schema_serializers import REGISTERED, SIGNED_IN, SIGNED_IN_OR_MFA
-from authfort_django.api.views.base import (
-    AuthfortAPIView,
-    no_store,
-    token_answer,
-)
+from authfort_django.api.views.base import AuthfortAPIView, no_store, sign_in_answer, token_answer
 from authfort_django.keys.store import NoSigningKey
 from authfort_django.observability.metrics.instruments import timing_issue
 from authfort_django.tokens.pairs import TokenPair
@@ -86,9 +81,7 @@ class LoginView(AuthfortAPIView):
         data.pop(delivery.FIELD, None)
         with timing_issue("login"):
             result = login.login(**data, context=request_context(request))
-        if isinstance(result, login.MFARequired):
-            return no_store(Response(mfa_required_body(result)))
-        return token_answer(result, delivery=answer_in)
+        return sign_in_answer(result, delivery=answer_in)
 
 
 @extend_schema(responses=SIGNED_IN)

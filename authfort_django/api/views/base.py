@@ -13,8 +13,10 @@ from authfort_django.api import cookies, serializers
 from authfort_django.api.delivery import Delivery, server_default
 from authfort_django.api.authentication import AccessTokenAuthentication
 from authfort_django.api.errors import authfort_exception_handler
+from authfort_django.api.mfa_serializers import mfa_required_body
 from authfort_django.api.parsers import JSONParser
 from authfort_django.api.openapi_extra import INSTALLED as OPENAPI_INSTALLED
+from authfort_django.accounts.login import MFARequired
 from authfort_django.tokens.pairs import TokenPair
 
 if OPENAPI_INSTALLED:
@@ -68,6 +70,14 @@ def token_answer(
     if in_cookies:
         cookies.set_token_cookies(response, pair)
     return no_store(response)
+
+
+def sign_in_answer(result: TokenPair | MFARequired, *, delivery: Delivery | None = None, status_code: int = 200) -> Response:
+    """The answer to a first factor: the token answer, or 200 `{mfa_required, mfa_token,
+    methods}` without tokens when the user has a second factor (POST /auth/login/mfa)."""
+    if isinstance(result, MFARequired):
+        return no_store(Response(mfa_required_body(result)))
+    return token_answer(result, status_code=status_code, delivery=delivery)
 
 
 def no_content(*, clear_cookies: bool = False) -> Response:

@@ -23,12 +23,11 @@ from authfort_django.api import delivery, throttling
 from authfort_django.api.client import request_context
 from authfort_django.api.openapi_extra import extend_schema
 from authfort_django.api.schema_serializers import SIGNED_IN, SIGNED_IN_OR_MFA
-from authfort_django.api.views.base import AuthfortAPIView, no_content, no_store, token_answer
+from authfort_django.api.views.base import AuthfortAPIView, no_content, no_store, sign_in_answer, token_answer
 from authfort_django.keys.store import NoSigningKey
 from authfort_django.mfa import errors, passkeys, state, totp
 from authfort_django.mfa.step_up import step_up
 from authfort_django.mfa.verification import reauthenticate
-from authfort_django.tokens.pairs import TokenPair
 
 _SIGN_IN_REFUSALS = (
     errors.MFATokenInvalid, errors.MFATokenExpired, errors.MFATokenUsed, errors.MFAAttemptsExceeded,
@@ -45,12 +44,6 @@ def _signed_in() -> Iterator[None]:
         yield
     except errors.SecondFactorRefused as refused:
         raise exceptions.PermissionDenied(refused.detail, refused.code) from None
-
-
-def _signed_in_answer(result: TokenPair | login.MFARequired, answer_in: delivery.Delivery) -> Response:
-    if isinstance(result, TokenPair):
-        return token_answer(result, delivery=answer_in)
-    return no_store(Response(bodies.mfa_required_body(result)))
 
 
 @extend_schema(responses=bodies.MFAStatusSerializer)
@@ -301,4 +294,4 @@ class PasskeyLoginView(AuthfortAPIView):
         data = self.validated_body(request)
         data.pop(delivery.FIELD, None)
         result = login.login_with_passkey(**data, context=request_context(request))
-        return _signed_in_answer(result, answer_in)
+        return sign_in_answer(result, delivery=answer_in)

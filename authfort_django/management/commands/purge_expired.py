@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from authfort_django.accounts import mailed_tokens
+from authfort_django.federation import codes, states
 from authfort_django.sessions.purge import purge_expired
 
 
@@ -34,3 +35,5 @@ class Command(BaseCommand):
         )
         tokens = mailed_tokens.purge_expired()
         self.stdout.write(f"Deleted {tokens} password-reset and email-verification tokens expired over a week ago.")
+        sign_in = codes.purge_expired() + states.purge_expired()
+        self.stdout.write(f"Deleted {sign_in} expired sign-in codes, links and provider sign-in states.")

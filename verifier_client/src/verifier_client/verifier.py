@@ -120,7 +120,7 @@ class TokenVerifier:
         audience: str | Sequence[str] | None = _REQUIRED,
         keys: KeySet | Mapping[str, Any] | list[Mapping[str, Any]] | None = None,
         algorithms: Iterable[str] = ("RS256",),
-        accepted_types: Iterable[str] = ("at+jwt",),
+        accepted_types: Iterable[str | None] = ("at+jwt",),
         leeway: int = 0,
         required_claims: Iterable[str] = ("exp", "iat", "sub", "iss"),
         verified_cache_size: int = 4096,
@@ -197,7 +197,11 @@ class TokenVerifier:
         types = (accepted_types,) if isinstance(accepted_types, str) else tuple(accepted_types)
         if not types:
             raise ValueError("accepted_types must not be empty")
-        self.accepted_types = frozenset(_normalise_type(t) for t in types)
+        if not all(t is None or isinstance(t, str) for t in types):
+            raise TypeError("accepted_types holds media type strings (and None to accept a token without typ)")
+        # None accepts a token whose header has no `typ`: OpenID Connect lets ID tokens
+        # omit it (OIDC Core §2). Access tokens always carry one (RFC 9068 §2.1).
+        self.accepted_types = frozenset(t if t is None else _normalise_type(t) for t in types)
         self.leeway = leeway
         self.required_claims = tuple(required_claims)
         self.max_token_bytes = max_token_bytes
@@ -342,9 +346,10 @@ class TokenVerifier:
         alg = header.get("alg")
         if not isinstance(alg, str) or alg not in self.algorithms:
             raise UnsupportedAlgorithmError()
-        typ = header.get("typ")
-        if not isinstance(typ, str) or _normalise_type(typ) not in self.accepted_types:
-            raise InvalidTypeError()
+        if "typ" in header or None not in self.accepted_types:
+            typ = header.get("typ")
+            if not isinstance(typ, str) or _normalise_type(typ) not in self.accepted_types:
+                raise InvalidTypeError()
         kid = header.get("kid")
         if kid is None or kid == "":
             raise UnknownKeyError("The token does not name its signing key (no 'kid').")
