@@ -46,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "SEND_ACCOUNT_EMAILS": True,
     # Who may read /metrics: "off", "open" or addresses/networks (authfort_django/metrics/access.py).
     "METRICS_ACCESS": ["127.0.0.1", "::1"],
+    # Service clients (authfort_django/clients/): a private_key_jwt assertion may expire
+    # at most this many seconds ahead (its jti is remembered that long).
+    "CLIENT_ASSERTION_MAX_LIFETIME": 300,
 }
 
 COOKIE_DEFAULTS: dict[str, Any] = {
@@ -72,6 +75,12 @@ THROTTLE_DEFAULTS: dict[str, str | None] = {
     "verify_email": "10/hour",
     "verify_email_account": "5/hour",
     "verify_email_confirm": "30/hour",
+    # POST /auth/token per address and per client_id presented (failed attempts count),
+    # and POST /auth/revoke per address. A client caches its token (verifier_client's
+    # ClientCredentials), so a handful of requests per lifetime is normal.
+    "token": "300/min",
+    "token_client": "60/min",
+    "revoke": "60/min",
 }
 
 SUPPORTED_ALGORITHMS = ("RS256", "ES256", "EdDSA")

@@ -7,6 +7,7 @@ from django.urls import path
 from authfort_django import extras
 from authfort_django.api.views import (
     accounts,
+    clients,
     introspection,
     moderation,
     recovery,
@@ -41,9 +42,11 @@ urlpatterns = [
     path("auth/verify-email/request", recovery.VerifyEmailRequestView.as_view(), name="verify-email-request"),
     path("auth/verify-email", recovery.VerifyEmailView.as_view(), name="verify-email"),
     path("auth/introspect", introspection.IntrospectView.as_view(), name="introspect"),
+    # Service clients (OAuth 2.0): form-encoded, RFC 6749 errors (api/views/clients.py).
+    path("auth/token", clients.token, name="token"),
+    path("auth/revoke", clients.revoke, name="revoke"),
     path(".well-known/jwks.json", wellknown.jwks, name="jwks"),
     path(".well-known/oauth-authorization-server", wellknown.metadata, name="metadata"),
-    path(".well-known/openid-configuration", wellknown.metadata, name="openid-configuration"),
     path("health", wellknown.health, name="health"),
 ]
 

@@ -247,6 +247,7 @@ def _authfort_from_env() -> dict:
         "REQUIRE_VERIFIED_EMAIL": env.bool,
         "SEND_ACCOUNT_EMAILS": env.bool,
         "METRICS_ACCESS": env.list,
+        "CLIENT_ASSERTION_MAX_LIFETIME": env.int,
     }
     conf = {key: cast(f"AUTHFORT_{key}") for key, cast in typed.items() if f"AUTHFORT_{key}" in env}
     cookie_typed = {

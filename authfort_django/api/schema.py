@@ -126,8 +126,6 @@ _PLAIN_VIEWS: dict[str, dict[str, Any]] = {
     },
     "metadata": {"summary": "Authorization server metadata (RFC 8414)", "tags": _DISCOVERY,
                  "responses": _METADATA_ANSWER},
-    "openid-configuration": {"summary": "The same metadata, OpenID name", "tags": _DISCOVERY,
-                             "responses": _METADATA_ANSWER},
     "health": {
         "summary": "Readiness: database and signing key",
         "tags": _OPERATIONS,

@@ -468,7 +468,7 @@ def test_only_the_swagger_assets_are_served(client, name):
     assert client.get(f"/api/docs/assets/{name}").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/health", "/metrics", "/.well-known/jwks.json", "/.well-known/openid-configuration",
+@pytest.mark.parametrize("path", ["/health", "/metrics", "/.well-known/jwks.json", "/.well-known/oauth-authorization-server",
                                   "/api/docs/assets/swagger-ui.css"])
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_get_only_endpoints_answer_other_methods_405_not_a_csrf_page(path, method):
