@@ -27,6 +27,7 @@ from authfort_django.clients.registry import find_client
 from authfort_django.conf import SUPPORTED_ALGORITHMS, authfort_settings
 from authfort_django.models import Client, UsedClientAssertion
 from verifier_client import (
+    InvalidAudienceError,
     JWKSClient,
     KeySet,
     KeySetUnavailableError,
@@ -134,6 +135,11 @@ def authenticate_by_assertion(assertion: str, *, client_id: str | None, audience
         raise ClientAuthenticationFailed(
             "keys_unavailable", client_id=issuer,
             detail="The client's registered jwks_uri could not be fetched, so its assertion cannot be checked.",
+        ) from None
+    except InvalidAudienceError:
+        raise ClientAuthenticationFailed(
+            "assertion_invalid", client_id=issuer,
+            detail=f"The client_assertion's 'aud' must name this server: one of {', '.join(audiences)}.",
         ) from None
     except (VerificationError, ValueError) as exc:
         reason = exc.reason if isinstance(exc, VerificationError) else "The registered JWKS is not usable."
