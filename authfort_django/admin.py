@@ -172,6 +172,7 @@ class ClientForm(forms.ModelForm):
     audiences = forms.CharField(
         required=False, help_text="Space-separated; empty: the server's AUTHFORT_AUDIENCE."
     )
+    jwks_uri = forms.URLField(required=False, assume_scheme="https", max_length=2048)
 
     class Meta:
         model = Client

@@ -37,7 +37,12 @@ class NewClient:
 
 
 def new_client_id() -> str:
-    return secrets.token_urlsafe(18)
+    """144 random bits, url-safe; never starting with '-' or '_' (a command-line argument
+    that starts with '-' reads as an option)."""
+    while True:
+        client_id = secrets.token_urlsafe(18)
+        if client_id[0].isalnum():
+            return client_id
 
 
 def check_settings(

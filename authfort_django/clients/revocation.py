@@ -24,7 +24,7 @@ from authfort_django.models import AuthEvent, Client, RefreshToken
 from authfort_django.request_context import NO_REQUEST, RequestContext
 from authfort_django.sessions.lifecycle import hash_refresh_token, revoke_session
 from authfort_django.tokens.client_tokens import is_client_token, revoke_client_token
-from authfort_django.tokens.verification import current_user_for, verify_access_token
+from authfort_django.tokens.verification import current_user_for, verify_any_access_token
 from verifier_client import VerificationError
 
 _REFRESH_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{40,128}")
@@ -39,7 +39,7 @@ def revoke(token: str, *, client: Client | None, context: RequestContext = NO_RE
         _revoke_refresh_token(token, context)
         return
     try:
-        claims = verify_access_token(token)
+        claims = verify_any_access_token(token)
     except VerificationError:
         return
     if is_client_token(claims):

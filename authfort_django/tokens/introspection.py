@@ -15,7 +15,7 @@ from typing import Any
 
 from authfort_django.signals import token_introspected
 from authfort_django.tokens.client_tokens import current_client_for, is_client_token
-from authfort_django.tokens.verification import current_user_for, verify_access_token
+from authfort_django.tokens.verification import current_user_for, verify_any_access_token
 from verifier_client import VerificationError
 
 INACTIVE: dict[str, Any] = {"active": False}
@@ -43,7 +43,7 @@ def _introspect(token: str) -> dict[str, Any]:
     if not token:
         return dict(INACTIVE)
     try:
-        claims = verify_access_token(token)
+        claims = verify_any_access_token(token)
     except VerificationError:
         return dict(INACTIVE)
     if is_client_token(claims):

@@ -58,15 +58,15 @@ def metadata_document() -> dict[str, Any]:
         "jwks_uri": _absolute("authfort:jwks"),
         "token_endpoint": _absolute("authfort:token"),
         "grant_types_supported": ["client_credentials"],
-        # REQUIRED by RFC 8414 §2 even without an authorization endpoint: no response type
-        # is supported, and RFC 7591 §2.1 pairs the client_credentials grant with none.
-        "response_types_supported": [],
+        # REQUIRED by RFC 8414 §2 even without an authorization endpoint, and §3.2 forbids
+        # an empty array. "none" (OAuth 2.0 Multiple Response Type Encoding Practices §4,
+        # registered) is the one value that promises no credential from that endpoint.
+        "response_types_supported": ["none"],
         "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": list(SUPPORTED_ALGORITHMS),
         "revocation_endpoint": _absolute("authfort:revoke"),
         "revocation_endpoint_auth_methods_supported": ["none", *CLIENT_AUTH_METHODS],
         "revocation_endpoint_auth_signing_alg_values_supported": list(SUPPORTED_ALGORITHMS),
-        "scopes_supported": _scopes_supported(),
         # Our JSON endpoints are not OAuth's form-encoded token endpoint, so they are
         # published under authfort_* names rather than token_endpoint.
         "authfort_register_endpoint": _absolute("authfort:register"),
@@ -79,6 +79,9 @@ def metadata_document() -> dict[str, Any]:
         "access_token_signing_alg_values_supported": [authfort_settings.ALGORITHM],
         "authfort_verification_alg_values_supported": list(SUPPORTED_ALGORITHMS),
     }
+    scopes = _scopes_supported()
+    if scopes:  # RFC 8414 §3.2: members with zero elements are omitted
+        doc["scopes_supported"] = scopes
     introspection_methods = introspection_auth_methods()
     if introspection_methods:
         doc["introspection_endpoint"] = _absolute("authfort:introspect")
