@@ -23,6 +23,8 @@ class Claims(Mapping[str, Any]):
     roles: tuple[str, ...] = field(init=False)
     sid: str | None = field(init=False)
     jti: str | None = field(init=False)
+    scopes: tuple[str, ...] = field(init=False)
+    is_client: bool = field(init=False)
     kid: str | None = None
 
     def __post_init__(self) -> None:
@@ -43,10 +45,26 @@ class Claims(Mapping[str, Any]):
         object.__setattr__(self, "sid", sid if isinstance(sid, str) else None)
         jti = raw.get("jti")
         object.__setattr__(self, "jti", jti if isinstance(jti, str) else None)
+        # RFC 9068 §2.2.3: `scope` is one space-separated string; anything else grants nothing.
+        scope = raw.get("scope")
+        object.__setattr__(self, "scopes", tuple(scope.split()) if isinstance(scope, str) else ())
+        # A service client's token (client credentials grant): no session, and the
+        # subject is the client itself. Every user token carries a `sid`.
+        client_id = raw.get("client_id")
+        object.__setattr__(
+            self, "is_client", sid is None and isinstance(client_id, str) and client_id == raw.get("sub")
+        )
 
     def has_role(self, *names: str) -> bool:
-        """True when the token carries at least one of `names`."""
+        """True when the token carries at least one of `names`; never for a client token
+        (roles are a user's; a service is authorised by scopes)."""
+        if self.is_client:
+            return False
         return any(name in self.roles for name in names)
+
+    def has_scopes(self, *names: str) -> bool:
+        """True when the token was granted every one of `names`."""
+        return all(name in self.scopes for name in names)
 
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]
