@@ -121,18 +121,11 @@ if os.environ.get("AUTH_COOKIE_NAME"):
 #   NOTIFICATIONS_URL       the notifications service, e.g. http://notifications:8002
 NOTIFY = None
 if os.environ.get("NOTIFICATIONS_URL"):
-    _client_file = os.environ.get("ORDERS_CLIENT_FILE")
-    if _client_file:
-        import json as _json
-
-        with open(_client_file, encoding="utf-8") as _file:
-            _client = _json.load(_file)
-        _client_id, _client_secret = _client["client_id"], _client["client_secret"]
-    else:
-        _client_id, _client_secret = _env("ORDERS_CLIENT_ID"), _env("ORDERS_CLIENT_SECRET")
     NOTIFY = {
         "TOKEN_URL": _env("AUTH_TOKEN_URL"),
-        "CLIENT_ID": _client_id,
-        "CLIENT_SECRET": _client_secret,
         "URL": _env("NOTIFICATIONS_URL").rstrip("/"),
+        # Read at the first refund, not here: in docker compose a one-shot job writes it.
+        "CLIENT_FILE": os.environ.get("ORDERS_CLIENT_FILE"),
+        "CLIENT_ID": None if os.environ.get("ORDERS_CLIENT_FILE") else _env("ORDERS_CLIENT_ID"),
+        "CLIENT_SECRET": None if os.environ.get("ORDERS_CLIENT_FILE") else _env("ORDERS_CLIENT_SECRET"),
     }

@@ -9,6 +9,7 @@ and no endpoint touches a database.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 
 import requests
@@ -94,8 +95,13 @@ def _service_tokens() -> ClientCredentials:
     """One token source per process: it fetches a token once and reuses it until shortly
     before it expires, for every request and thread."""
     notify = settings.NOTIFY
+    client_id, client_secret = notify["CLIENT_ID"], notify["CLIENT_SECRET"]
+    if notify["CLIENT_FILE"]:  # what `manage.py create_client ... --json` wrote
+        with open(notify["CLIENT_FILE"], encoding="utf-8") as file:
+            created = json.load(file)
+        client_id, client_secret = created["client_id"], created["client_secret"]
     return ClientCredentials(
-        notify["TOKEN_URL"], notify["CLIENT_ID"], notify["CLIENT_SECRET"],
+        notify["TOKEN_URL"], client_id, client_secret,
         scope="notifications:write", allow_insecure_http=settings.VERIFIER_CLIENT["ALLOW_INSECURE_HTTP"],
     )
 
@@ -110,7 +116,7 @@ def _notify(order: int) -> bool:
             auth=_service_tokens(),
             timeout=5,
         )
-    except (requests.RequestException, ClientCredentialsError) as exc:
+    except (requests.RequestException, ClientCredentialsError, OSError, ValueError, KeyError) as exc:
         logger.warning("Could not notify about the refund of order %s: %s", order, exc)
         return False
     if answer.status_code != 202:
