@@ -8,6 +8,7 @@
     authentication.py  which client is calling (secret or assertion), every failure audited
     grant.py           the client_credentials grant: scopes, audiences, the token
     revocation.py      RFC 7009: refresh tokens (their session) and client tokens (their jti)
+    purge.py           expired assertion jtis and revocation records, for purge_expired
 
 The tokens themselves (claims, signing, whether one is still current) live in
 tokens/client_tokens.py, beside the users' tokens.

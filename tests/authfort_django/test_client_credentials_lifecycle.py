@@ -273,3 +273,21 @@ def test_client_ids_never_start_like_an_option():
     from authfort_django.clients.registry import new_client_id
 
     assert all(new_client_id()[0].isalnum() for _ in range(500))
+
+
+def test_purge_expired_drops_expired_assertion_and_revocation_records(orders):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from authfort_django.models import RevokedClientToken, UsedClientAssertion
+
+    past, future = timezone.now() - timedelta(seconds=1), timezone.now() + timedelta(hours=1)
+    UsedClientAssertion.objects.create(client=orders.client, jti="old", expires_at=past)
+    UsedClientAssertion.objects.create(client=orders.client, jti="new", expires_at=future)
+    RevokedClientToken.objects.create(client=orders.client, jti="gone", expires_at=past)
+
+    output = _run("purge_expired")
+
+    assert "Deleted 1 used client assertions and 1 revoked client tokens" in output
+    assert list(UsedClientAssertion.objects.values_list("jti", flat=True)) == ["new"]

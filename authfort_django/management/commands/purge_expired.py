@@ -1,5 +1,6 @@
-"""`manage.py purge_expired`: delete expired sessions and their refresh tokens, and mailed
-account tokens a week past expiry (cron it daily)."""
+"""`manage.py purge_expired`: delete expired sessions and their refresh tokens, mailed
+account tokens a week past expiry, and the expired records of service clients (used
+private_key_jwt assertions, revoked client tokens) (cron it daily)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from authfort_django.accounts import mailed_tokens
+from authfort_django.clients import purge as client_purge
 from authfort_django.sessions.purge import purge_expired
 
 
@@ -34,3 +36,5 @@ class Command(BaseCommand):
         )
         tokens = mailed_tokens.purge_expired()
         self.stdout.write(f"Deleted {tokens} password-reset and email-verification tokens expired over a week ago.")
+        assertions, revoked = client_purge.purge_expired()
+        self.stdout.write(f"Deleted {assertions} used client assertions and {revoked} revoked client tokens past expiry.")
