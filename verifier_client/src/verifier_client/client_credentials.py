@@ -264,7 +264,7 @@ def _httpx_auth_class() -> Any:
         try:
             import httpx
         except ImportError as exc:
-            raise ImportError('ClientCredentials.httpx_auth() needs httpx: pip install httpx') from exc
+            raise ImportError('ClientCredentials.httpx_auth() needs httpx: pip install "authfort-verifier[httpx]"') from exc
 
         class ClientCredentialsAuth(httpx.Auth):
             def __init__(self, source: ClientCredentials) -> None:
