@@ -1,5 +1,6 @@
 """Django admin: accounts (roles, verification) and roles editable, the bundled user model
-when the project uses it; signing keys and audit events read-only.
+when the project uses it; signing keys and audit events read-only; service clients
+(their secrets shown once, on a page of their own: see ClientAdmin).
 
 The default `admin.site`'s sign-in page is guarded here (api/admin_login.py): it meets
 the throttles and audit events of POST /auth/login.
@@ -18,6 +19,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from authfort_django.accounts.roles import ensure_token_fits
@@ -45,6 +48,16 @@ class AccountForm(forms.ModelForm):
             except TokenTooLarge as refused:
                 raise forms.ValidationError(refused.detail, code=refused.code) from None
         return chosen
+from authfort_django.api.client import request_context
+from authfort_django.clients.registry import (
+    InvalidClientSettings,
+    check_settings,
+    create_client,
+    disable_client,
+    rotate_secret,
+)
+from authfort_django.keys.states import key_state
+from authfort_django.models import Account, AuthEvent, Client, Role, SigningKey, User
 
 
 class AccountInline(admin.StackedInline):
@@ -177,3 +190,109 @@ class AuthEventAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
     fields = ("created_at", "type", "user", "session", "ip_address", "user_agent", "detail")
     readonly_fields = fields
+
+
+# -- service clients --------------------------------------------------------------------
+
+
+class ClientForm(forms.ModelForm):
+    """Scopes and audiences as space-separated text, checked by the same rules as the commands."""
+
+    scopes = forms.CharField(required=False, help_text="Space-separated, e.g. orders:read notifications:write.")
+    audiences = forms.CharField(
+        required=False, help_text="Space-separated; empty: the server's AUTHFORT_AUDIENCE."
+    )
+    jwks_uri = forms.URLField(required=False, assume_scheme="https", max_length=2048)
+
+    class Meta:
+        model = Client
+        fields = ("name", "scopes", "audiences", "token_ttl", "can_request_tokens", "can_introspect", "jwks", "jwks_uri")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["scopes"] = " ".join(self.instance.scopes or [])
+            self.initial["audiences"] = " ".join(self.instance.audiences or [])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            data["scopes"], data["audiences"] = check_settings(
+                name=data.get("name") or "",
+                scopes=(data.get("scopes") or "").split(),
+                audiences=(data.get("audiences") or "").split(),
+                token_ttl=data.get("token_ttl"),
+                jwks=data.get("jwks"),
+                jwks_uri=data.get("jwks_uri") or "",
+            )
+        except InvalidClientSettings as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return data
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    """Creating a client shows its secret once, on a page that is rendered and forgotten
+    (never a message: those may sit in a cookie). Disabling and rotating go through the
+    registry, so they are audited like the commands; `is_active` is not edited directly."""
+
+    form = ClientForm
+    list_display = ("name", "client_id", "is_active", "scope_list", "created_at", "last_used_at")
+    list_filter = ("is_active", "can_introspect")
+    search_fields = ("name", "client_id")
+    readonly_fields = ("client_id", "is_active", "created_at", "last_used_at", "disabled_at")
+    actions = ("disable_selected", "rotate_secret_of_selected")
+
+    @admin.display(description="scopes")
+    def scope_list(self, client: Client) -> str:
+        return " ".join(client.scopes or [])
+
+    def save_model(self, request: HttpRequest, obj: Client, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        created = create_client(
+            data["name"], scopes=data["scopes"], audiences=data["audiences"], token_ttl=data.get("token_ttl"),
+            jwks=data.get("jwks"), jwks_uri=data.get("jwks_uri") or "",
+            can_request_tokens=data["can_request_tokens"], can_introspect=data["can_introspect"],
+            context=request_context(request),
+        )
+        obj.pk, obj.client_id, obj.created_at = created.client.pk, created.client.client_id, created.client.created_at
+        obj._state.adding = False
+        request._authfort_new_secret = created.secret  # type: ignore[attr-defined]
+
+    def response_add(self, request: HttpRequest, obj: Client, post_url_continue: Any = None) -> Any:
+        secret = getattr(request, "_authfort_new_secret", None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        return self._secret_page(request, obj, secret)
+
+    def _secret_page(self, request: HttpRequest, client: Client, secret: str) -> Any:
+        response = TemplateResponse(
+            request,
+            "admin/authfort_django/client/secret.html",
+            {
+                **self.admin_site.each_context(request),
+                "client": client,
+                "secret": secret,
+                "change_url": reverse("admin:authfort_django_client_change", args=[client.pk]),
+                "title": "Client secret",
+            },
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Disable selected clients (their tokens turn inactive at introspection)")
+    def disable_selected(self, request: HttpRequest, queryset: QuerySet[Client]) -> None:
+        disabled = sum(disable_client(client, context=request_context(request)) for client in queryset)
+        self.message_user(request, f"Disabled {disabled} client(s).")
+
+    @admin.action(description="Rotate the secret of the selected client (old ones end in a day)")
+    def rotate_secret_of_selected(self, request: HttpRequest, queryset: QuerySet[Client]) -> Any:
+        clients = list(queryset[:2])
+        if len(clients) != 1:
+            self.message_user(request, "Select exactly one client to rotate its secret.", level="error")
+            return None
+        secret = rotate_secret(clients[0], context=request_context(request))
+        return self._secret_page(request, clients[0], secret)

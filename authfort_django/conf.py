@@ -84,6 +84,9 @@ DEFAULTS: dict[str, Any] = {
     "EMAIL_CODE_TTL": 600,
     "EMAIL_CODE_DIGITS": 6,
     "EMAIL_CODE_MAX_ATTEMPTS": 5,
+    # Service clients (authfort_django/clients/): a private_key_jwt assertion may expire
+    # at most this many seconds ahead (its jti is remembered that long).
+    "CLIENT_ASSERTION_MAX_LIFETIME": 300,
 }
 
 COOKIE_DEFAULTS: dict[str, Any] = {
@@ -116,6 +119,12 @@ THROTTLE_DEFAULTS: dict[str, str | None] = {
     "magic_link_email": "5/hour",
     "email_code": "10/hour",
     "email_code_email": "5/hour",
+    # POST /auth/token per address and per client_id presented (failed attempts count),
+    # and POST /auth/revoke per address. A client caches its token (verifier_client's
+    # ClientCredentials), so a handful of requests per lifetime is normal.
+    "token": "300/min",
+    "token_client": "60/min",
+    "revoke": "60/min",
 }
 
 SUPPORTED_ALGORITHMS = ("RS256", "ES256", "EdDSA")

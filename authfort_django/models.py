@@ -219,6 +219,13 @@ class AuthEvent(models.Model):
         IDENTITY_UNLINKED = "identity_unlinked"
         MAGIC_LINK_REQUESTED = "magic_link_requested"
         EMAIL_CODE_REQUESTED = "email_code_requested"
+        # Service clients (authfort_django/clients/); `detail` names the client_id.
+        CLIENT_CREATED = "client_created"
+        CLIENT_SECRET_ROTATED = "client_secret_rotated"
+        CLIENT_DISABLED = "client_disabled"
+        CLIENT_AUTH_FAILED = "client_auth_failed"
+        CLIENT_TOKEN_ISSUED = "client_token_issued"
+        TOKEN_REVOKED = "token_revoked"
 
     type = models.CharField(max_length=32, choices=Type.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -470,3 +477,80 @@ class SignInCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.pk}"
+
+
+# -- service clients (OAuth 2.0 client credentials; behaviour in authfort_django/clients/) --
+
+
+class Client(models.Model):
+    """A service that gets access tokens on its own behalf (RFC 6749 §4.4).
+
+    It authenticates with one of its `ClientSecret`s (several while one rotates) or,
+    for `private_key_jwt` (RFC 7523), with a key of its registered `jwks` or
+    `jwks_uri`. `scopes` and `audiences` bound what it may ask for; a token's
+    lifetime is `token_ttl` seconds (ACCESS_TOKEN_TTL when unset). A disabled
+    client gets no token, and the tokens it holds turn inactive at introspection.
+    """
+
+    client_id = models.CharField(max_length=64, unique=True, editable=False)
+    name = models.CharField(max_length=150)
+    is_active = models.BooleanField(default=True)
+    scopes = models.JSONField(default=list, blank=True)
+    audiences = models.JSONField(default=list, blank=True)
+    token_ttl = models.PositiveIntegerField(null=True, blank=True)
+    # Resource servers that only introspect get no tokens of their own.
+    can_request_tokens = models.BooleanField(default=True)
+    can_introspect = models.BooleanField(default=False)
+    jwks = models.JSONField(null=True, blank=True)
+    jwks_uri = models.URLField(max_length=2048, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+
+class ClientSecret(models.Model):
+    """One secret of a client. Only its SHA-256 is stored: secrets are 256 random bits,
+    so a fast digest is as safe as a password hash and keeps the token endpoint cheap."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="secrets")
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set when a newer secret replaces it: it keeps working until then (the rotation's grace).
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"secret {self.pk} of {self.client_id}"
+
+
+class UsedClientAssertion(models.Model):
+    """The `jti` of every accepted private_key_jwt assertion until it expires: a replay
+    hits the unique constraint."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "jti"], name="authfort_client_assertion_once")]
+        indexes = [models.Index(fields=["expires_at"])]
+
+
+class RevokedClientToken(models.Model):
+    """A client access token revoked before its `exp` (RFC 7009); kept until then."""
+
+    jti = models.CharField(max_length=255, unique=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]

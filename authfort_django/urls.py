@@ -8,6 +8,7 @@ from authfort_django import extras
 from authfort_django.api.views import (
     accounts,
     federation,
+    clients,
     introspection,
     mfa,
     moderation,
@@ -69,9 +70,11 @@ urlpatterns = [
     path("auth/passkeys/login/options", mfa.PasskeyLoginOptionsView.as_view(), name="passkey-login-options"),
     path("auth/passkeys/login", mfa.PasskeyLoginView.as_view(), name="passkey-login"),
     path("auth/passkeys/<str:passkey_id>", mfa.PasskeyDetailView.as_view(), name="passkey"),
+    # Service clients (OAuth 2.0): form-encoded, RFC 6749 errors (api/views/clients.py).
+    path("auth/token", clients.token, name="token"),
+    path("auth/revoke", clients.revoke, name="revoke"),
     path(".well-known/jwks.json", wellknown.jwks, name="jwks"),
     path(".well-known/oauth-authorization-server", wellknown.metadata, name="metadata"),
-    path(".well-known/openid-configuration", wellknown.metadata, name="openid-configuration"),
     path("health", wellknown.health, name="health"),
 ]
 

@@ -1,9 +1,9 @@
-"""`make bench`: the four sections, one table, also written to bench/results/latest.md.
+"""`make bench`: the five sections, one table, also written to bench/results/latest.md.
 
     .venv/bin/python bench/run.py [--quick] [--only 1,3]
 
 Each section runs as its own process (bench/verify.py, http_overhead.py,
-server.py, signing.py): one pins itself to a core, others set up Django with
+server.py, signing.py, client_credentials.py): one pins itself to a core, others set up Django with
 different settings. Each hands back its rows as JSON; this script prints them as
 one table, with each section's method and, to close, where we are behind a peer.
 Section 3 needs PostgreSQL (BENCH_DATABASE_URL, default the local server).
@@ -35,6 +35,7 @@ SECTIONS = {
     2: ("http_overhead.py", [], ["--rounds", "1", "--seconds", "1"]),
     3: ("server.py", [], ["--rounds", "1", "--seconds", "1", "--logins", "3"]),
     4: ("signing.py", [], ["--rounds", "2", "--seconds", "0.1"]),
+    5: ("client_credentials.py", [], ["--rounds", "1", "--seconds", "0.5", "--calls", "50"]),
 }
 
 

@@ -314,6 +314,7 @@ def _authfort_from_env() -> dict:
         "EMAIL_CODE_TTL": env.int,
         "EMAIL_CODE_DIGITS": env.int,
         "EMAIL_CODE_MAX_ATTEMPTS": env.int,
+        "CLIENT_ASSERTION_MAX_LIFETIME": env.int,
     }
     conf = {key: cast(f"AUTHFORT_{key}") for key, cast in typed.items() if f"AUTHFORT_{key}" in env}
     providers = _providers_from_env()

@@ -33,7 +33,7 @@ import requests
 __all__ = ["PRIVATE_MEMBERS", "REQUIRED_MEMBERS", "Smoke"]
 
 JWKS_PATH = "/.well-known/jwks.json"
-METADATA_PATHS = ("/.well-known/oauth-authorization-server", "/.well-known/openid-configuration")
+METADATA_PATH = "/.well-known/oauth-authorization-server"
 # RFC 7518 §6.2.2 / §6.3.2 / §6.4: what only the private half (or a symmetric key) holds.
 PRIVATE_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 REQUIRED_MEMBERS = ("kid", "kty", "alg", "use")
@@ -121,10 +121,7 @@ class Smoke:
                 self._problem(f"{part} is {body.get(part)!r}, not 'ok'")
 
     def metadata(self) -> None:
-        documents = [self._json(self._get(path), 200) for path in METADATA_PATHS]
-        document = documents[0]
-        if documents[1] != document:
-            self._problem(f"{METADATA_PATHS[1]} differs from {METADATA_PATHS[0]}")
+        document = self._json(self._get(METADATA_PATH), 200)
         issuer, jwks_uri = document.get("issuer"), document.get("jwks_uri")
         if not isinstance(issuer, str) or not issuer:
             raise _Broken("the document has no issuer")

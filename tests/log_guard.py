@@ -9,6 +9,7 @@ conftest.py fails the run if any line contains any noted secret.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -17,7 +18,10 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import QueryDict
 
-SECRET_FIELDS = ("password", "old_password", "new_password", "token", "access_token", "refresh_token")
+SECRET_FIELDS = (
+    "password", "old_password", "new_password", "token", "access_token", "refresh_token",
+    "client_secret", "client_assertion",
+)
 MIN_SECRET_LENGTH = 8
 MIN_DISTINCT_CHARACTERS = 5
 
@@ -68,6 +72,11 @@ class SecretCollectorMiddleware:
                 _note(form.get(field))
         scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
         _note(credentials.strip())
+        if scheme.lower() == "basic":  # a client's id:secret (RFC 6749 §2.3.1)
+            try:
+                _note(base64.b64decode(credentials.strip()).decode().partition(":")[2])
+            except ValueError:
+                pass
         for value in request.COOKIES.values():
             _note(value)
         response = self.get_response(request)

@@ -58,6 +58,12 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "description": "Cookie mode: the refresh-token cookie (Path /auth/, so `__Secure-refresh_token`; "
         "`refresh_token` without Secure), with `X-CSRF-Token`. A refresh by cookie is answered in cookies only.",
     },
+    "clientBasic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "A service client's `client_id:client_secret` (RFC 6749 §2.3.1; each part form-encoded). "
+        "The form's `client_id` + `client_secret`, or a `private_key_jwt` `client_assertion`, work instead.",
+    },
     "introspectionSecret": {
         "type": "http",
         "scheme": "bearer",
@@ -129,8 +135,6 @@ _PLAIN_VIEWS: dict[str, dict[str, Any]] = {
     },
     "metadata": {"summary": "Authorization server metadata (RFC 8414)", "tags": _DISCOVERY,
                  "responses": _METADATA_ANSWER},
-    "openid-configuration": {"summary": "The same metadata, OpenID name", "tags": _DISCOVERY,
-                             "responses": _METADATA_ANSWER},
     "health": {
         "summary": "Readiness: database and signing key",
         "tags": _OPERATIONS,
@@ -151,6 +155,95 @@ _PLAIN_VIEWS: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+
+# The OAuth endpoints for service clients (api/views/clients.py): form-encoded POST, and
+# RFC 6749 §5.2 errors `{"error", "error_description"}` rather than `{"detail", "code"}`.
+_OAUTH_ERROR = {
+    "type": "object",
+    "required": ["error", "error_description"],
+    "properties": {
+        "error": {"type": "string", "enum": [
+            "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
+            "invalid_scope", "invalid_target", "temporarily_unavailable"]},
+        "error_description": {"type": "string"},
+    },
+}
+_CLIENT_AUTH_FIELDS = {
+    "client_id": {"type": "string", "description": "With client_secret (client_secret_post) or a client_assertion."},
+    "client_secret": {"type": "string"},
+    "client_assertion_type": {"type": "string", "enum": ["urn:ietf:params:oauth:client-assertion-type:jwt-bearer"]},
+    "client_assertion": {"type": "string", "description": "private_key_jwt (RFC 7523): a JWT signed by a registered key."},
+}
+
+
+def _oauth_errors(*statuses: str) -> dict[str, Any]:
+    meanings = {
+        "400": "invalid_request (missing or repeated parameter, JSON body, two client authentication methods), "
+               "unsupported_grant_type, unauthorized_client, invalid_scope, invalid_target.",
+        "401": "invalid_client, with `WWW-Authenticate: Basic realm=\"authfort\"`.",
+        "405": "Only POST.",
+        "413": "The body is larger than the server accepts.",
+        "429": "temporarily_unavailable: throttled; `Retry-After` says when to come back.",
+        "503": "temporarily_unavailable: no signing key; `Retry-After`.",
+    }
+    return {status: _json({"$ref": "#/components/schemas/OAuthError"}, meanings[status]) for status in statuses}
+
+
+_OAUTH_VIEWS: dict[str, dict[str, Any]] = {
+    "token": {
+        "summary": "Service-to-service token: the client credentials grant (RFC 6749 §4.4)",
+        "description": "Form-encoded. The client authenticates with HTTP Basic, `client_id` + `client_secret` in the "
+        "form, or a `private_key_jwt` assertion. Without `scope` the client gets its whole set; a scope outside it "
+        "is `invalid_scope` (never narrowed). The access token (RFC 9068) has `sub` = `client_id`, `scope`, `aud`, "
+        "no `sid`/`roles`. Errors are RFC 6749 §5.2's. Answers carry `Cache-Control: no-store`.",
+        "tags": ["clients"],
+        "security": [{"clientBasic": []}, {}],
+        "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+            "type": "object",
+            "required": ["grant_type"],
+            "properties": {
+                "grant_type": {"type": "string", "enum": ["client_credentials"]},
+                "scope": {"type": "string", "description": "Space-separated scopes (RFC 6749 §3.3)."},
+                "resource": {"type": "string", "description": "RFC 8707: the audience wanted (repeatable)."},
+                "audience": {"type": "string", "description": "The same as resource, by another name."},
+                **_CLIENT_AUTH_FIELDS,
+            },
+        }}}},
+        "responses": {
+            "200": _json({
+                "type": "object",
+                "required": ["access_token", "token_type", "expires_in", "scope"],
+                "properties": {"access_token": {"type": "string"}, "token_type": {"type": "string", "enum": ["Bearer"]},
+                               "expires_in": {"type": "integer"}, "scope": {"type": "string"}},
+            }, "The token."),
+            **_oauth_errors("400", "401", "405", "413", "429", "503"),
+        },
+    },
+    "revoke": {
+        "summary": "Revoke a token (RFC 7009)",
+        "description": "Form `token=...` (`token_type_hint` is only a hint). A refresh token ends its whole session; "
+        "a user's access token ends its session; a client's access token is revoked only by that client, "
+        "authenticated. Unknown, expired or malformed tokens get a 200 too.",
+        "tags": ["clients"],
+        "security": [{}, {"clientBasic": []}],
+        "requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+            "type": "object",
+            "required": ["token"],
+            "properties": {"token": {"type": "string"},
+                           "token_type_hint": {"type": "string", "enum": ["refresh_token", "access_token"]},
+                           **_CLIENT_AUTH_FIELDS},
+        }}}},
+        "responses": {
+            "200": {"description": "Revoked, or nothing to revoke (RFC 7009 §2.2). No body."},
+            **_oauth_errors("400", "401", "405", "413", "429"),
+        },
+    },
+}
+
+
+def _oauth_operations(url_name: str) -> dict[str, Any]:
+    return {"post": {"operationId": url_name.replace("-", "_"), **_OAUTH_VIEWS[url_name]}}
 
 
 def _path_of(url_name: str, urlconf: Any) -> str | None:
@@ -180,6 +273,11 @@ def add_plain_views(result: dict[str, Any], generator: Any, request: Any, public
         path = _path_of(url_name, getattr(generator, "urlconf", None))
         if path is not None:
             paths.setdefault(path, _operations(url_name))
+    for url_name in _OAUTH_VIEWS:
+        path = _path_of(url_name, getattr(generator, "urlconf", None))
+        if path is not None:
+            paths.setdefault(path, _oauth_operations(url_name))
+    result.setdefault("components", {}).setdefault("schemas", {}).setdefault("OAuthError", _OAUTH_ERROR)
     schemes = result.setdefault("components", {}).setdefault("securitySchemes", {})
     for name, scheme in SECURITY_SCHEMES.items():
         schemes.setdefault(name, scheme)

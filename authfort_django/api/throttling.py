@@ -160,3 +160,30 @@ class EmailCodeIPThrottle(PerIPThrottle):
 
 class EmailCodeEmailThrottle(LoginAccountThrottle):
     scope = "email_code_email"
+
+
+# Service clients: POST /auth/token per address and per client_id presented (before any
+# check, so guesses at one client's secret share its budget wherever they come from),
+# POST /auth/revoke per address. The views are plain Django views: they call these
+# with `view=None` (api/views/clients.py).
+
+
+class TokenIPThrottle(PerIPThrottle):
+    scope = "token"
+
+
+class TokenClientThrottle(_AuthfortThrottle):
+    scope = "token_client"
+    # Set by the view before asking: the client_id the request names, or None.
+    ATTRIBUTE = "authfort_presented_client_id"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        client_id = getattr(request, self.ATTRIBUTE, None)
+        if not isinstance(client_id, str) or not client_id:
+            return None
+        digest = hashlib.sha256(client_id.encode("utf-8", "surrogatepass")).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class RevokeIPThrottle(PerIPThrottle):
+    scope = "revoke"

@@ -15,7 +15,7 @@ from authfort_django.conf import SUPPORTED_ALGORITHMS, authfort_settings
 from authfort_django.keys.store import key_store
 from authfort_django.models import Session, User
 from authfort_django.sessions.lifecycle import session_is_live
-from verifier_client import Claims, StaticKeySet, TokenVerifier
+from verifier_client import Claims, InvalidAudienceError, StaticKeySet, TokenVerifier
 
 
 class _ServerVerifier:
@@ -28,7 +28,8 @@ class _ServerVerifier:
     verifier itself is rebuilt only when ISSUER, AUDIENCE or LEEWAY change.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, check_audience: bool = True) -> None:
+        self._check_audience = check_audience
         self._lock = threading.Lock()
         self._keys: StaticKeySet | None = None
         self._keys_etag: str | None = None
@@ -37,7 +38,8 @@ class _ServerVerifier:
 
     def get(self) -> TokenVerifier:
         jwks = key_store.jwks()
-        rules = (authfort_settings.ISSUER, authfort_settings.AUDIENCE, min(int(authfort_settings.LEEWAY), 60))
+        audience = authfort_settings.AUDIENCE if self._check_audience else None
+        rules = (authfort_settings.ISSUER, audience, min(int(authfort_settings.LEEWAY), 60))
         verifier = self._verifier
         if verifier is not None and self._keys_etag == jwks.etag and self._rules == rules:
             return verifier
@@ -57,6 +59,9 @@ class _ServerVerifier:
 
 
 _server_verifier = _ServerVerifier()
+# Client tokens name the services they are for (a client's `audiences`), not the
+# server's AUDIENCE; only verify_client_token uses this one, and only client tokens pass it.
+_client_token_verifier = _ServerVerifier(check_audience=False)
 
 
 def verify_access_token(token: str) -> Claims:
@@ -66,6 +71,23 @@ def verify_access_token(token: str) -> Claims:
     (it needs the database): see current_user_for below.
     """
     return _server_verifier.get().verify(token)
+
+
+def verify_client_token(token: str) -> Claims:
+    """Like verify_access_token whatever the `aud`, for a service client's token only
+    (no `sid`, `sub` equal to `client_id`); raises a VerificationError subclass otherwise."""
+    claims = _client_token_verifier.get().verify(token)
+    if claims.sid is not None or claims.get("client_id") != claims.sub:
+        raise InvalidAudienceError()
+    return claims
+
+
+def verify_any_access_token(token: str) -> Claims:
+    """A user's token for the server's AUDIENCE, or a client's token for any audience."""
+    try:
+        return verify_access_token(token)
+    except InvalidAudienceError:
+        return verify_client_token(token)
 
 
 def current_user_for(claims: Claims) -> tuple[User, Session] | None:

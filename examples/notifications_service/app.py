@@ -117,9 +117,10 @@ def unread() -> dict:
 
 
 @app.post("/api/notifications")
-@auth.roles_required("admin")
+@auth.scopes_required("notifications:write")
 def send_notification() -> tuple[dict, int]:
-    """Send a notification to everyone: tokens with the `admin` role only (403 otherwise)."""
+    """Send a notification: tokens granted the `notifications:write` scope only (403
+    insufficient_scope otherwise), such as the orders service's client-credentials token."""
     payload = request.get_json(silent=True)
     text = payload.get("text") if isinstance(payload, dict) else None
     if not isinstance(text, str) or not text.strip():

@@ -9,7 +9,7 @@ from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = ["/.well-known/jwks.json", "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration",
+PUBLIC = ["/.well-known/jwks.json", "/.well-known/oauth-authorization-server",
           "/health", "/metrics", "/api/schema", "/api/docs"]
 AUTHENTICATED = ["/auth/me", "/auth/sessions", "/auth/roles"]
 

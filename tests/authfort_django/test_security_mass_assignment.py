@@ -68,7 +68,13 @@ WRITE_ENDPOINTS = sorted(
     for method in WRITE_METHODS
     if hasattr(pattern.callback.view_class, method)
 )
-FUNCTION_VIEWS = sorted(route for route, pattern in ALL_PATTERNS if not hasattr(pattern.callback, "view_class"))
+# Plain function views are read-only, except the OAuth endpoints (form-encoded POST; see
+# test_the_token_endpoint_ignores_injected_fields below).
+OAUTH_VIEWS = sorted(route for route, pattern in ALL_PATTERNS if "post" in getattr(pattern.callback, "http_methods", ()))
+FUNCTION_VIEWS = sorted(
+    route for route, pattern in ALL_PATTERNS
+    if not hasattr(pattern.callback, "view_class") and route not in OAUTH_VIEWS
+)
 
 
 @dataclass
@@ -299,3 +305,33 @@ def test_function_views_accept_no_writes(api_client, route, method):
     response = getattr(api_client, method)("/" + route, INJECTED, format="json")
 
     assert response.status_code == 405
+
+
+def test_the_oauth_endpoints_are_the_token_and_revocation_endpoints():
+    assert OAUTH_VIEWS == ["auth/revoke", "auth/token"]
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+@pytest.mark.parametrize("route", OAUTH_VIEWS)
+def test_the_oauth_endpoints_take_only_post(api_client, route, method):
+    assert getattr(api_client, method)("/" + route, INJECTED, format="json").status_code == 405
+
+
+def test_the_token_endpoint_ignores_injected_fields(client):
+    import jwt
+    from urllib.parse import urlencode
+
+    from authfort_django.clients.registry import create_client
+    from tests.helpers.clients import basic
+
+    created = create_client("svc", scopes=["a:b"])
+    injected = {name: value for name, value in INJECTED.items() if isinstance(value, str)}
+    body = urlencode({**injected, "roles": "admin", "sid": FORGED_ID, "ver": "999", "grant_type": "client_credentials"})
+
+    response = client.post("/auth/token", body, content_type="application/x-www-form-urlencoded",
+                           HTTP_AUTHORIZATION=basic(created.client.client_id, created.secret))
+
+    assert response.status_code == 200, response.content
+    claims = jwt.decode(response.json()["access_token"], options={"verify_signature": False})
+    assert claims["sub"] == created.client.client_id
+    assert {"roles", "sid", "ver", "email", "user"}.isdisjoint(claims)

@@ -65,9 +65,8 @@ def test_jwks_refuses_post(client):
     assert client.post(JWKS).status_code == 405
 
 
-@pytest.mark.parametrize("path", ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"])
-def test_metadata_names_issuer_jwks_and_endpoints(client, path):
-    doc = client.get(path).json()
+def test_metadata_names_issuer_jwks_and_endpoints(client):
+    doc = client.get("/.well-known/oauth-authorization-server").json()
 
     assert doc["issuer"] == "http://testserver"
     assert doc["jwks_uri"] == "http://testserver/.well-known/jwks.json"
@@ -95,7 +94,7 @@ def test_metadata_leaves_out_introspection_when_it_is_disabled(client, settings)
 
 # Read paths never write: a GET behind a cache or on a replica must not create state.
 
-READ_PATHS = [JWKS, "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration", "/health"]
+READ_PATHS = [JWKS, "/.well-known/oauth-authorization-server", "/health"]
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
@@ -217,3 +216,8 @@ def test_a_token_presented_to_a_server_without_keys_is_a_401_not_a_500(client):
 
     assert response.status_code == 401
     assert response.json()["code"] in {"unknown_key", "invalid_token"}
+
+
+def test_openid_configuration_is_not_served(client):
+    """No ID tokens and no authorization endpoint: an OpenID document would be untrue."""
+    assert client.get("/.well-known/openid-configuration").status_code == 404

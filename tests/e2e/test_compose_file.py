@@ -52,9 +52,17 @@ def test_a_consumer_starts_with_the_environment_the_file_gives_it(name):
     assert started.returncode == 0, started.stderr
 
 
+ONE_SHOT = {
+    dependency
+    for service in SERVICES.values()
+    for dependency, condition in (service.get("depends_on") or {}).items()
+    if condition.get("condition") == "service_completed_successfully"
+}
+
+
 def test_every_long_running_service_has_a_healthcheck():
     for name, service in SERVICES.items():
-        if "maintenance" in service.get("profiles", []):
+        if "maintenance" in service.get("profiles", []) or name in ONE_SHOT:
             continue
         assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
 
@@ -74,3 +82,14 @@ def test_the_demo_auth_server_keeps_the_admin_off():
     # Off by default without DEBUG (config/settings.py); the demo turns neither on.
     assert auth.get("DEBUG", "false") == "false"
     assert auth.get("ADMIN_ENABLED", "false") == "false"
+
+
+def test_the_orders_client_is_created_with_the_scope_notifications_requires():
+    orders, job = env_of("orders"), SERVICES["orders-client"]
+    command = " ".join(job["command"])
+
+    assert "create_client" in command and "--scope notifications:write" in command
+    assert f"--audience {env_of('auth')['AUTHFORT_AUDIENCE']}" in command
+    assert orders["AUTH_TOKEN_URL"] == env_of("auth")["AUTHFORT_ISSUER"] + "/auth/token"
+    assert orders["ORDERS_CLIENT_FILE"].startswith("/clients/")
+    assert '@auth.scopes_required("notifications:write")' in (EXAMPLES / "notifications_service" / "app.py").read_text()

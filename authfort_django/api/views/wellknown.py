@@ -17,6 +17,7 @@ from django.urls import reverse
 from authfort_django.api.read_only import read_only
 from authfort_django.conf import SUPPORTED_ALGORITHMS, authfort_settings
 from authfort_django.keys.store import NoSigningKey, key_store
+from authfort_django.models import Client
 
 logger = logging.getLogger("authfort.health")
 
@@ -45,10 +46,27 @@ def _absolute(path_name: str, **kwargs: Any) -> str:
     return authfort_settings.ISSUER.rstrip("/") + reverse(path_name, kwargs=kwargs or None)
 
 
+# RFC 8414 metadata. /.well-known/openid-configuration is not served: OpenID Connect
+# Discovery requires an authorization endpoint, ID tokens and their algorithms, and this
+# server has none of them, so any such document would be untrue.
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+
+
 def metadata_document() -> dict[str, Any]:
     doc: dict[str, Any] = {
         "issuer": authfort_settings.ISSUER,
         "jwks_uri": _absolute("authfort:jwks"),
+        "token_endpoint": _absolute("authfort:token"),
+        "grant_types_supported": ["client_credentials"],
+        # REQUIRED by RFC 8414 §2 even without an authorization endpoint, and §3.2 forbids
+        # an empty array. "none" (OAuth 2.0 Multiple Response Type Encoding Practices §4,
+        # registered) is the one value that promises no credential from that endpoint.
+        "response_types_supported": ["none"],
+        "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": list(SUPPORTED_ALGORITHMS),
+        "revocation_endpoint": _absolute("authfort:revoke"),
+        "revocation_endpoint_auth_methods_supported": ["none", *CLIENT_AUTH_METHODS],
+        "revocation_endpoint_auth_signing_alg_values_supported": list(SUPPORTED_ALGORITHMS),
         # Our JSON endpoints are not OAuth's form-encoded token endpoint, so they are
         # published under authfort_* names rather than token_endpoint.
         "authfort_register_endpoint": _absolute("authfort:register"),
@@ -61,10 +79,39 @@ def metadata_document() -> dict[str, Any]:
         "access_token_signing_alg_values_supported": [authfort_settings.ALGORITHM],
         "authfort_verification_alg_values_supported": list(SUPPORTED_ALGORITHMS),
     }
-    if authfort_settings.INTROSPECTION_SECRETS:
+    scopes = _scopes_supported()
+    if scopes:  # RFC 8414 §3.2: members with zero elements are omitted
+        doc["scopes_supported"] = scopes
+    introspection_methods = introspection_auth_methods()
+    if introspection_methods:
         doc["introspection_endpoint"] = _absolute("authfort:introspect")
-        doc["introspection_endpoint_auth_methods_supported"] = ["bearer"]
+        doc["introspection_endpoint_auth_methods_supported"] = introspection_methods
+        doc["introspection_endpoint_auth_signing_alg_values_supported"] = list(SUPPORTED_ALGORITHMS)
     return doc
+
+
+def _scopes_supported() -> list[str]:
+    """Every scope some active client may ask for (RFC 8414: RECOMMENDED; a client's own
+    set is what it may actually have)."""
+    scopes: set[str] = set()
+    for allowed in Client.objects.filter(is_active=True, can_request_tokens=True).values_list("scopes", flat=True):
+        scopes.update(scope for scope in allowed or [] if isinstance(scope, str))
+    return sorted(scopes)
+
+
+def introspection_auth_methods() -> list[str]:
+    """How callers may authenticate at /auth/introspect; empty when nobody can (it is off then).
+
+    "bearer" (a shared INTROSPECTION_SECRET) is this server's own method, kept from 0.2.
+    """
+    methods = ["bearer"] if authfort_settings.INTROSPECTION_SECRETS else []
+    if clients_may_introspect():
+        methods += CLIENT_AUTH_METHODS
+    return methods
+
+
+def clients_may_introspect() -> bool:
+    return Client.objects.filter(is_active=True, can_introspect=True).exists()
 
 
 @read_only

@@ -1,5 +1,6 @@
-"""`manage.py purge_expired`: delete expired sessions and their refresh tokens, and mailed
-account tokens a week past expiry (cron it daily)."""
+"""`manage.py purge_expired`: delete expired sessions and their refresh tokens, mailed
+account tokens a week past expiry, and the expired records of service clients (used
+private_key_jwt assertions, revoked client tokens) (cron it daily)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from authfort_django.accounts import mailed_tokens
 from authfort_django.federation import codes, states
+from authfort_django.mfa import challenges as mfa_challenges
+from authfort_django.clients import purge as client_purge
 from authfort_django.sessions.purge import purge_expired
 
 
@@ -37,3 +40,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Deleted {tokens} password-reset and email-verification tokens expired over a week ago.")
         sign_in = codes.purge_expired() + states.purge_expired()
         self.stdout.write(f"Deleted {sign_in} expired sign-in codes, links and provider sign-in states.")
+        challenges = mfa_challenges.purge_expired()
+        self.stdout.write(f"Deleted {challenges} expired second-factor and passkey challenges.")
+        assertions, revoked = client_purge.purge_expired()
+        self.stdout.write(f"Deleted {assertions} used client assertions and {revoked} revoked client tokens past expiry.")

@@ -111,3 +111,21 @@ for _variable, _key in (
         VERIFIER_CLIENT[_key] = _value
 if os.environ.get("AUTH_COOKIE_NAME"):
     VERIFIER_CLIENT["COOKIE_NAME"] = os.environ["AUTH_COOKIE_NAME"]
+
+# The refund notifies the customer through the notifications service, calling it as
+# itself (OAuth 2.0 client credentials; examples/README.md shows how the client is
+# created). All of these or none: without them the refund sends no notification.
+#   AUTH_TOKEN_URL          the auth server's /auth/token
+#   ORDERS_CLIENT_ID        this service's client, from `manage.py create_client`
+#   ORDERS_CLIENT_SECRET    its secret (or ORDERS_CLIENT_FILE: the JSON that `create_client --json` wrote)
+#   NOTIFICATIONS_URL       the notifications service, e.g. http://notifications:8002
+NOTIFY = None
+if os.environ.get("NOTIFICATIONS_URL"):
+    NOTIFY = {
+        "TOKEN_URL": _env("AUTH_TOKEN_URL"),
+        "URL": _env("NOTIFICATIONS_URL").rstrip("/"),
+        # Read at the first refund, not here: in docker compose a one-shot job writes it.
+        "CLIENT_FILE": os.environ.get("ORDERS_CLIENT_FILE"),
+        "CLIENT_ID": None if os.environ.get("ORDERS_CLIENT_FILE") else _env("ORDERS_CLIENT_ID"),
+        "CLIENT_SECRET": None if os.environ.get("ORDERS_CLIENT_FILE") else _env("ORDERS_CLIENT_SECRET"),
+    }

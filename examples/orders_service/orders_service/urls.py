@@ -8,6 +8,7 @@ urlpatterns = [
     path("api/ping", views.ping),
     path("api/whoami", views.whoami),
     path("api/orders", views.list_orders),
+    path("api/orders/export", views.export_orders),
     path("api/orders/<int:order_id>", views.delete_order),
     path("api/orders/<int:order_id>/refund", views.refund),
     path("api/orders/<int:order_id>/payout", views.payout),

@@ -8,12 +8,28 @@ and no endpoint touches a database.
 
 from __future__ import annotations
 
+import functools
+import json
+import logging
+
+import requests
+from django.conf import settings
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from verifier_client.drf import IsAuthenticated, IsTokenActive, require_mfa, require_roles
+from verifier_client import ClientCredentials, ClientCredentialsError
+from verifier_client.drf import (
+    IsAuthenticated,
+    IsTokenActive,
+    UserJWKSAuthentication,
+    require_mfa,
+    require_roles,
+    require_scopes,
+)
+
+logger = logging.getLogger("orders")
 
 _ORDERS = {
     1001: {"id": 1001, "item": "Mechanical keyboard", "total": "89.00"},
@@ -43,9 +59,19 @@ def whoami(request: Request) -> Response:
 
 
 @api_view(["GET"])
+# A person's orders: a service's client-credentials token is refused (403 user_token_required).
+@authentication_classes([UserJWKSAuthentication])
 def list_orders(request: Request) -> Response:
-    """The caller's orders, for any valid token: checked locally, no call to the auth server."""
+    """The caller's orders, for any valid user token: checked locally, no call to the auth server."""
     return Response({"user": request.user.id, "orders": list(_ORDERS.values())})
+
+
+@api_view(["GET"])
+@permission_classes([require_scopes("orders:read")])
+def export_orders(request: Request) -> Response:
+    """Every order, for services granted `orders:read` (reporting, reconciliation):
+    403 insufficient_scope for any token without that scope."""
+    return Response({"orders": list(_ORDERS.values()), "for": request.user.id})
 
 
 @api_view(["DELETE"])
@@ -61,8 +87,48 @@ def delete_order(request: Request, order_id: int) -> Response:
 # the token was revoked since it was issued (logout, ban, password change).
 @permission_classes([IsAuthenticated, IsTokenActive])
 def refund(request: Request, order_id: int) -> Response:
-    """Refund an order: the auth server must confirm, live, that the token is still active."""
-    return Response({"order": _order(order_id)["id"], "status": "refunded", "by": request.user.id})
+    """Refund an order: the auth server must confirm, live, that the token is still active.
+
+    Then the customer is told, by a call to the notifications service made as this
+    service (its own client-credentials token, scope notifications:write), not with
+    the user's token: `notified` says whether that worked.
+    """
+    order = _order(order_id)["id"]
+    return Response({"order": order, "status": "refunded", "by": request.user.id, "notified": _notify(order)})
+
+
+@functools.cache
+def _service_tokens() -> ClientCredentials:
+    """One token source per process: it fetches a token once and reuses it until shortly
+    before it expires, for every request and thread."""
+    notify = settings.NOTIFY
+    client_id, client_secret = notify["CLIENT_ID"], notify["CLIENT_SECRET"]
+    if notify["CLIENT_FILE"]:  # what `manage.py create_client ... --json` wrote
+        with open(notify["CLIENT_FILE"], encoding="utf-8") as file:
+            created = json.load(file)
+        client_id, client_secret = created["client_id"], created["client_secret"]
+    return ClientCredentials(
+        notify["TOKEN_URL"], client_id, client_secret,
+        scope="notifications:write", allow_insecure_http=settings.VERIFIER_CLIENT["ALLOW_INSECURE_HTTP"],
+    )
+
+
+def _notify(order: int) -> bool:
+    if settings.NOTIFY is None:
+        return False
+    try:
+        answer = requests.post(
+            f"{settings.NOTIFY['URL']}/api/notifications",
+            json={"text": f"Your order {order} was refunded."},
+            auth=_service_tokens(),
+            timeout=5,
+        )
+    except (requests.RequestException, ClientCredentialsError, OSError, ValueError, KeyError) as exc:
+        logger.warning("Could not notify about the refund of order %s: %s", order, exc)
+        return False
+    if answer.status_code != 202:
+        logger.warning("The notifications service answered %s to the refund of order %s", answer.status_code, order)
+    return answer.status_code == 202
 
 
 @api_view(["POST"])

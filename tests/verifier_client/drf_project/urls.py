@@ -12,4 +12,6 @@ urlpatterns = [
     path("signed-in", views.SignedIn.as_view()),
     path("live-only", views.LiveOnly.as_view()),
     path("live-other-auth", views.LiveOtherAuth.as_view()),
+    path("notifications", views.NotificationsWriters.as_view()),
+    path("users-only", views.UsersOnly.as_view()),
 ]

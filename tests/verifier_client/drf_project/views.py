@@ -97,3 +97,12 @@ class LiveOtherAuth(_ConsumerView):
 
     def get_authenticators(self):
         return [_HeaderAuthentication()]
+
+
+class NotificationsWriters(_ConsumerView):
+    permission_classes = [verifier_drf.require_scopes("notifications:write")]
+
+
+class UsersOnly(_ConsumerView):
+    def get_authenticators(self):
+        return [verifier_drf.UserJWKSAuthentication()]

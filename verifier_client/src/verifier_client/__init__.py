@@ -12,6 +12,7 @@ Framework adapters: `verifier_client.drf` (pip install authfort-verifier[drf]) a
 from __future__ import annotations
 
 from .claims import Claims
+from .client_credentials import ClientCredentials, ClientCredentialsError
 from .events import Event, EventCounter
 from .exceptions import (
     ExpiredTokenError,
@@ -41,6 +42,8 @@ __version__ = "0.3.0.dev0"
 
 __all__ = [
     "Claims",
+    "ClientCredentials",
+    "ClientCredentialsError",
     "Event",
     "EventCounter",
     "ExpiredTokenError",

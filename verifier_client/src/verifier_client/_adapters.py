@@ -44,6 +44,30 @@ def role_names(names: tuple[str, ...], caller: str) -> tuple[str, ...]:
 
 NOT_AUTHENTICATED = "An access token is required."
 
+CLIENT_TOKEN_REFUSED = (
+    "This resource serves users: a service's client-credentials token cannot be used here. "
+    "Call it with a user's access token."
+)
+
+
+def insufficient_scope(names: tuple[str, ...]) -> str:
+    return f"Your token lacks a scope this resource requires: {' '.join(names)}."
+
+
+def scope_names(names: tuple[str, ...], caller: str) -> tuple[str, ...]:
+    """`names` when it is one or more scope tokens (no spaces); `ValueError` naming `caller` otherwise."""
+    if not names or not all(isinstance(name, str) and name and not any(c.isspace() for c in name) for name in names):
+        raise ValueError(f"{caller} needs one or more scope names (without spaces).")
+    return names
+
+
+def scope_challenge(realm: str, names: tuple[str, ...]) -> str:
+    """RFC 6750 §3.1: a 403 for a missing scope names the scopes the request needs."""
+    return (
+        f'Bearer realm="{_quotable(realm)}", error="insufficient_scope", '
+        f'error_description="{_quotable(insufficient_scope(names))}", scope="{_quotable(" ".join(names))}"'
+    )
+
 MISSING_ROLE = "Your token lacks a role this resource requires. If an administrator has just granted it, refresh the token or log in again: roles are read when a token is issued."
 
 

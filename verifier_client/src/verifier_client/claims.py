@@ -27,6 +27,8 @@ class Claims(Mapping[str, Any]):
     # authenticated (epoch seconds): what a step-up requirement looks at.
     amr: tuple[str, ...] = field(init=False)
     auth_time: int | None = field(init=False)
+    scopes: tuple[str, ...] = field(init=False)
+    is_client: bool = field(init=False)
     kid: str | None = None
 
     def __post_init__(self) -> None:
@@ -53,15 +55,31 @@ class Claims(Mapping[str, Any]):
         # bool is an int in Python; `true` is no time.
         valid_time = isinstance(auth_time, int) and not isinstance(auth_time, bool)
         object.__setattr__(self, "auth_time", auth_time if valid_time else None)
+        # RFC 9068 §2.2.3: `scope` is one space-separated string; anything else grants nothing.
+        scope = raw.get("scope")
+        object.__setattr__(self, "scopes", tuple(scope.split()) if isinstance(scope, str) else ())
+        # A service client's token (client credentials grant): no session, and the
+        # subject is the client itself. Every user token carries a `sid`.
+        client_id = raw.get("client_id")
+        object.__setattr__(
+            self, "is_client", sid is None and isinstance(client_id, str) and client_id == raw.get("sub")
+        )
 
     def has_role(self, *names: str) -> bool:
-        """True when the token carries at least one of `names`."""
+        """True when the token carries at least one of `names`; never for a client token
+        (roles are a user's; a service is authorised by scopes)."""
+        if self.is_client:
+            return False
         return any(name in self.roles for name in names)
 
     @property
     def is_multi_factor(self) -> bool:
         """True when the user authenticated with more than one factor (`amr` has "mfa")."""
         return "mfa" in self.amr
+
+    def has_scopes(self, *names: str) -> bool:
+        """True when the token was granted every one of `names`."""
+        return all(name in self.scopes for name in names)
 
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]

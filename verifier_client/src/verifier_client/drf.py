@@ -70,6 +70,8 @@ from . import _adapters, _settings
 
 __all__ = [
     "HasRole",
+    "HasScope",
+    "InsufficientScope",
     "InsufficientUserAuthentication",
     "IsAuthenticated",
     "IsTokenActive",
@@ -78,12 +80,14 @@ __all__ = [
     "TokenAuthenticationFailed",
     "TokenUser",
     "TokenVerificationUnavailable",
+    "UserJWKSAuthentication",
     "exception_handler",
     "get_introspection_client",
     "get_verifier",
     "require_fresh_authentication",
     "require_mfa",
     "require_roles",
+    "require_scopes",
 ]
 
 _SETTING = "VERIFIER_CLIENT"
@@ -287,6 +291,9 @@ class JWKSAuthentication(BaseAuthentication):
     """
 
     user_class: type[TokenUser] = TokenUser
+    # False: a service's client-credentials token (`Claims.is_client`) is refused with a
+    # 403 `user_token_required`; for views that act for a person (UserJWKSAuthentication).
+    accept_client_tokens: bool = True
 
     def authenticate(self, request: Any) -> tuple[TokenUser, Claims] | None:
         try:
@@ -299,6 +306,8 @@ class JWKSAuthentication(BaseAuthentication):
         except VerificationError as error:
             setattr(request, _ERROR_ATTR, error)
             raise TokenAuthenticationFailed(error) from error
+        if claims.is_client and not self.accept_client_tokens:
+            raise _denied(_adapters.CLIENT_TOKEN_REFUSED, "user_token_required")
         setattr(request, _TOKEN_ATTR, token)
         return self.get_user(claims), claims
 
@@ -345,6 +354,13 @@ class JWKSAuthentication(BaseAuthentication):
     def get_user(self, claims: Claims) -> TokenUser:
         """The user for these claims (a `TokenUser`; override to load a model instead)."""
         return self.user_class(claims)
+
+
+class UserJWKSAuthentication(JWKSAuthentication):
+    """JWKSAuthentication for views that act for a person: client tokens get a 403
+    `user_token_required` (the flag `accept_client_tokens = False`)."""
+
+    accept_client_tokens = False
 
 
 # -- permissions ----------------------------------------------------------------------
@@ -401,6 +417,54 @@ def require_roles(*names: str) -> type[HasRole]:
     """
     names = _adapters.role_names(names, "require_roles()")
     return type(f"RequireRoles_{'_'.join(names)}", (HasRole,), {"required_roles": tuple(names)})
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    """403 `insufficient_scope` with the RFC 6750 §3.1 challenge naming the scopes needed."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        detail = _adapters.insufficient_scope(names)
+        super().__init__({"detail": detail, "code": "insufficient_scope"}, code="insufficient_scope")
+        # DRF's exception handler turns `auth_header` into WWW-Authenticate, for any status.
+        self.auth_header = _adapters.scope_challenge(_state.conf.realm, names)
+
+
+class HasScope(BasePermission):
+    """Allow callers whose token was granted every one of the view's `required_scopes`
+    (users' and services' tokens alike; scopes are what a client-credentials token carries).
+
+    Without a token: 401 `not_authenticated`. A missing scope: 403 `insufficient_scope`
+    with `WWW-Authenticate: Bearer error="insufficient_scope", scope="..."` (RFC 6750).
+    """
+
+    required_scopes: tuple[str, ...] | None = None
+
+    def get_required_scopes(self, view: Any) -> tuple[str, ...]:
+        scopes = self.required_scopes if self.required_scopes is not None else getattr(view, "required_scopes", None)
+        if isinstance(scopes, str):
+            scopes = (scopes,)
+        if not scopes:
+            raise ImproperlyConfigured(f"{type(view).__name__} uses HasScope but sets no required_scopes.")
+        return tuple(scopes)
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        scopes = self.get_required_scopes(view)
+        claims = request.auth
+        if not isinstance(claims, Claims):
+            _refuse_anonymous(request)
+            return False
+        if not claims.has_scopes(*scopes):
+            raise InsufficientScope(scopes)
+        return True
+
+
+def require_scopes(*names: str) -> type[HasScope]:
+    """A permission class allowing callers whose token carries every one of `names`.
+
+        permission_classes = [require_scopes("notifications:write")]
+    """
+    names = _adapters.scope_names(names, "require_scopes()")
+    return type("RequireScopes", (HasScope,), {"required_scopes": tuple(names)})
 
 
 class IsTokenActive(BasePermission):

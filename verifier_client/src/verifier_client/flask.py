@@ -179,6 +179,43 @@ class JWKSAuth:
 
         return decorator
 
+    def scopes_required(self, *names: str) -> Callable[[_View], _View]:
+        """Like `required`, and the token must carry every one of `names` (else a 403
+        `insufficient_scope` with the RFC 6750 challenge naming them)."""
+        names = _adapters.scope_names(names, "scopes_required()")
+
+        def decorator(view: _View) -> _View:
+            @functools.wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                refusal = self._authenticate()
+                if refusal is not None:
+                    return refusal
+                if not _get_current_claims().has_scopes(*names):
+                    return self.error_response(
+                        403, "insufficient_scope", _adapters.insufficient_scope(names),
+                        _adapters.scope_challenge(self._state().conf.realm, names),
+                    )
+                return current_app.ensure_sync(view)(*args, **kwargs)
+
+            return cast(_View, wrapper)
+
+        return decorator
+
+    def user_required(self, view: _View) -> _View:
+        """Like `required`, for views that act for a person: a service's client-credentials
+        token gets a 403 `user_token_required`."""
+
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            refusal = self._authenticate()
+            if refusal is not None:
+                return refusal
+            if _get_current_claims().is_client:
+                return self.error_response(403, "user_token_required", _adapters.CLIENT_TOKEN_REFUSED)
+            return current_app.ensure_sync(view)(*args, **kwargs)
+
+        return cast(_View, wrapper)
+
     def active_required(self, view: _View) -> _View:
         """Like `required`, and the auth server must confirm (RFC 7662) the token is still active.
 
