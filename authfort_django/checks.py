@@ -21,7 +21,10 @@ marked (deploy) are registered with deploy=True: they run with
     E012 THROTTLE_IPV6_PREFIX not an integer from 1 to 128
     E013 ACCESS_TOKEN_MAX_BYTES not an integer from 1024 to 4096 (a cookie holds 4096 bytes)
     E014 WEBAUTHN_ORIGINS not a list of origins under WEBAUTHN_RP_ID: browsers refuse the passkeys
+    E015 a PROVIDERS entry is incomplete (no CLIENT_ID, no ISSUER or PRESET, microsoft without TENANT)
+    E016 a REDIRECT_ALLOWLIST entry is no absolute http(s) URL without credentials
     W007 cookie mode with COOKIE.SECURE off while DEBUG is off: tokens in cookies over plain http
+    W008 PROVIDERS set but REDIRECT_ALLOWLIST empty: every browser sign-in with a provider is refused
     W010 users whose addresses share a canonical form (check --database default)
 
 A setting asks for what an optional extra brings (authfort_django/extras.py) and the
@@ -552,3 +555,53 @@ def check_webauthn(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         )
         for problem in relying_party.origin_problems(rp_id, relying_party.origins())
     ]
+
+
+# Federated sign-in: a provider that cannot be built fails at every sign-in, and a
+# browser flow with an empty allow-list has nowhere to return to.
+@register()
+def check_providers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E015: a provider's settings are incomplete; E016: an allow-list entry is no
+    absolute http(s) URL; W008: providers without a REDIRECT_ALLOWLIST."""
+    from authfort_django.federation import errors as federation_errors
+    from authfort_django.federation import providers, redirects
+
+    configured = authfort_settings.PROVIDERS
+    if configured is not None and not isinstance(configured, Mapping):
+        return [Error(
+            "AUTHFORT['PROVIDERS'] must be a dict of provider names to their settings.",
+            hint="See the README's 'Sign in with a provider', or set AUTHFORT_PROVIDER_<NAME>_ISSUER and friends.",
+            id="authfort.E015",
+        )]
+    messages: list[CheckMessage] = []
+    for name, entry in (configured or {}).items():
+        try:
+            if not isinstance(entry, Mapping):
+                raise federation_errors.ProviderNotConfigured()
+            providers.build(str(name), entry)
+        except federation_errors.ProviderNotConfigured as refused:
+            messages.append(Error(
+                f"AUTHFORT['PROVIDERS'][{name!r}] is incomplete: {refused.detail}",
+                hint="Give it CLIENT_ID and either ISSUER (any OpenID Connect provider) or PRESET "
+                "('google', 'microsoft' with TENANT, 'github'). Sign-ins with it answer 503 until then.",
+                id="authfort.E015",
+            ))
+    allowlist = authfort_settings.REDIRECT_ALLOWLIST or []
+    if not isinstance(allowlist, (list, tuple)):
+        allowlist = [allowlist]
+    for entry in allowlist:
+        if redirects.is_valid_entry(entry):
+            continue
+        messages.append(Error(
+            f"AUTHFORT['REDIRECT_ALLOWLIST'] entry {entry!r} is not an absolute http(s) URL without credentials.",
+            hint="List where browsers may return, e.g. https://app.example.com/after-sign-in.",
+            id="authfort.E016",
+        ))
+    if configured and not allowlist:
+        messages.append(Warning(
+            "AUTHFORT['PROVIDERS'] is set but AUTHFORT['REDIRECT_ALLOWLIST'] is empty: every browser "
+            "sign-in with a provider is refused (redirect_not_allowed).",
+            hint="Set AUTHFORT_REDIRECT_ALLOWLIST to the page(s) of your app that receive the signed-in browser.",
+            id="authfort.W008",
+        ))
+    return messages

@@ -46,6 +46,11 @@ def _path_within(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
 
+def is_valid_entry(entry: object) -> bool:
+    """Whether `entry` can be a REDIRECT_ALLOWLIST entry (check authfort.E016)."""
+    return _parts(entry) is not None
+
+
 def allowed_redirect(target: object) -> str:
     """`target` itself when the allow-list admits it; RedirectNotAllowed otherwise.
 

@@ -13,6 +13,7 @@ chromium-driver; without them (outside CI) the test is skipped.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -35,6 +36,9 @@ def browser() -> Iterator[object]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    # Selenium logs each script's arguments at DEBUG, the test password among them: the
+    # suite's log guard (tests/log_guard.py) would rightly call that a leak.
+    logging.getLogger("selenium").setLevel(logging.INFO)
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
