@@ -24,12 +24,14 @@ from tests.helpers.e2e_http import (
     bearer,
     eventually,
 )
+from tests.helpers.mfa import mfa_tokens
 from tests.helpers.service_process import free_port
 
 pytestmark = pytest.mark.slow
 
 READS = [("orders", "/api/orders"), ("notifications", "/api/unread")]
-# The endpoints that ask the auth server live (IsTokenActive, @auth.active_required).
+# The endpoints that ask the auth server live (IsTokenActive, @auth.active_required); the
+# refund also requires a fresh MFA, so the tokens sent here come from a TOTP login.
 LIVE_CHECKS = [("orders", "/api/orders/1001/refund"), ("notifications", "/api/unsubscribe")]
 # A bound, not an expectation: strict consumers refuse one second after their last fetch.
 FAIL_CLOSED_WITHIN = 30
@@ -66,9 +68,12 @@ def test_consumers_ride_out_an_outage_answer_503_once_keys_expire_and_recover(st
         steady.stop()
         raise
     try:
-        account = server.register()
-        seen = account["access_token"]
-        unseen = access_token(server.login(account["email"]))  # first shown to a consumer during the outage
+        account = mfa_tokens(server)
+        seen = account.access_token
+        # First shown to a consumer during the outage. A refresh, not a new login: it keeps the
+        # session's MFA, and a new login would need a TOTP code of a step not yet used.
+        renewed = server.post("/auth/refresh", {"refresh_token": account.refresh_token})
+        unseen = access_token(renewed)
         for services in (steady, strict):
             for service, path in reads(services):
                 assert service.get(path, headers=bearer(seen)).status_code == 200, (service.name, path)
@@ -113,7 +118,7 @@ def test_consumers_ride_out_an_outage_answer_503_once_keys_expire_and_recover(st
         server.start_process()  # returns once the server answers /health
 
         # No refetch interval: the next request of every strict worker fetches the keys.
-        fresh = access_token(server.login(account["email"]))
+        fresh = access_token(server.post("/auth/refresh", {"refresh_token": renewed.json()["refresh_token"]}))
         for services in (strict, steady):
             for service, path in reads(services):
                 for token in [seen, fresh] * REFUSALS_IN_A_ROW:

@@ -18,6 +18,7 @@ from verifier_client import ClientCredentials
 
 from tests.helpers.consumers import EXAMPLES, Consumers, consumer_env, gunicorn_command
 from tests.helpers.e2e_http import bearer
+from tests.helpers.mfa import mfa_tokens
 from tests.helpers.service_process import ServiceProcess
 
 pytestmark = pytest.mark.slow
@@ -109,11 +110,11 @@ def test_the_consumers_accept_it_where_the_scope_is_granted_and_refuse_it_elsewh
 
 
 def test_a_refund_notifies_through_a_service_token_fetched_once(auth_server, services):
-    account = auth_server.register()
+    user_token = mfa_tokens(auth_server).access_token  # the refund requires a fresh MFA
     before = token_requests_in(auth_server.log_text())
 
     refunds = [requests.post(f"{services.orders.url}/api/orders/1001/refund",
-                             headers=bearer(account["access_token"]), timeout=30) for _ in range(6)]
+                             headers=bearer(user_token), timeout=30) for _ in range(6)]
 
     for refund in refunds:
         assert refund.status_code == 200, refund.text

@@ -22,6 +22,7 @@ from tests.helpers.consumers import Consumers, start_consumers
 from tests.helpers.e2e_http import assert_bearer_challenge
 from tests.helpers.live_server import STRONG_PASSWORD, LiveAuthServer
 from tests.helpers.loopback_hosts import LoopbackHostsAdapter
+from tests.helpers.mfa import mfa_tokens
 
 pytestmark = pytest.mark.slow
 
@@ -78,15 +79,20 @@ def browser() -> requests.Session:
     return session
 
 
-def log_in(site: Site, browser: requests.Session) -> str:
-    """Log in at the auth server; returns the user's id (the body is not otherwise used)."""
-    email = site.server.register()["email"]
-    login = browser.post(f"{site.auth}/auth/login", json={"email": email, "password": STRONG_PASSWORD}, timeout=30)
-    assert login.status_code == 200, login.text
-    assert_no_token_in(login)
+def log_in(site: Site, browser: requests.Session, *, with_mfa: bool = False) -> str:
+    """Log in at the auth server (with a TOTP code as well when `with_mfa`, as the refund
+    requires); returns the user's id (the body is not otherwise used)."""
+    if with_mfa:
+        login = mfa_tokens(site.server, browser=browser, auth_url=site.auth).signed_in
+    else:
+        email = site.server.register()["email"]
+        answer = browser.post(f"{site.auth}/auth/login", json={"email": email, "password": STRONG_PASSWORD}, timeout=30)
+        assert answer.status_code == 200, answer.text
+        login = answer.json()
+    assert not TOKEN_MEMBERS & set(login), login
     domains = {cookie.name: cookie.domain for cookie in browser.cookies}
     assert domains == {"access_token": f".{PARENT}", "refresh_token": f".{PARENT}", "authfort_csrf": f".{PARENT}"}
-    return login.json()["user"]["id"]
+    return login["user"]["id"]
 
 
 def test_a_cookie_login_at_the_auth_server_is_accepted_by_both_consumers(site, browser):
@@ -102,7 +108,7 @@ def test_a_cookie_login_at_the_auth_server_is_accepted_by_both_consumers(site, b
 
 
 def test_unsafe_requests_by_cookie_need_the_csrf_header(site, browser):
-    log_in(site, browser)
+    log_in(site, browser, with_mfa=True)
     csrf = {"X-CSRF-Token": browser.cookies.get("authfort_csrf", domain=f".{PARENT}")}
 
     refused = [

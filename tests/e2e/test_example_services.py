@@ -6,7 +6,10 @@ examples/README.md starts them; every check goes over HTTP. This is the README's
 flow (register, log in, call both services), the roles flow (grant `admin`
 through the API, log in again) and the documented trade-off: ordinary endpoints
 verify locally and keep accepting a token until it expires, while the refund
-asks the auth server and refuses a token as soon as its session ends.
+asks the auth server and refuses a token as soon as its session ends. The refund
+also requires multi-factor authentication no older than 10 minutes, so its callers
+sign in with a TOTP code first (tests/helpers/mfa.py; the step-up challenge itself is
+tested in test_step_up_live.py).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from tests.helpers.e2e_http import (
     tampered,
 )
 from tests.helpers.live_server import REPO_ROOT, STRONG_PASSWORD
+from tests.helpers.mfa import mfa_tokens
 from tests.helpers.service_process import ServiceProcess
 
 pytestmark = pytest.mark.slow
@@ -247,17 +251,18 @@ def one_worker(auth_server, tmp_path_factory) -> Iterator[Consumers]:
 
 
 def test_with_the_defaults_the_refund_right_after_a_logout_is_a_401(one_worker, auth_server):
-    account = auth_server.register()
-    token = access_token(auth_server.login(account["email"]))
+    account = mfa_tokens(auth_server)  # the refund requires MFA: a fresh one passes it
+    token = account.access_token
     refunded = one_worker.orders.post("/api/orders/1001/refund", headers=bearer(token))
     assert refunded.status_code == 200, refunded.text
-    assert refunded.json() == {"order": 1001, "status": "refunded", "by": str(account["user"]["id"]),
+    assert refunded.json() == {"order": 1001, "status": "refunded", "by": account.user_id,
                               "notified": False}  # no NOTIFICATIONS_URL here
 
     logout = auth_server.post("/auth/logout", headers=bearer(token))
     assert logout.status_code == 204, logout.text
 
-    # No wait: the live check asks the auth server on every request by default.
+    # No wait: the live check asks the auth server on every request by default. The token
+    # still says a fresh MFA (checked locally), so the refusal is the live check's.
     assert_bearer_challenge(one_worker.orders.post("/api/orders/1001/refund", headers=bearer(token)),
                             code="token_inactive")
     assert_bearer_challenge(one_worker.notifications.post("/api/unsubscribe", headers=bearer(token)),
@@ -291,7 +296,7 @@ def test_unsubscribe_is_checked_live_with_the_auth_server(consumers, auth_server
 
 
 def test_refund_of_an_unknown_order_is_a_404_with_a_reason(consumers, auth_server):
-    token = auth_server.register()["access_token"]
+    token = mfa_tokens(auth_server).access_token
 
     response = consumers.orders.post("/api/orders/9999/refund", headers=bearer(token))
 
@@ -312,8 +317,9 @@ def test_an_unknown_path_is_a_json_404(consumers, service):
 
 def test_a_wrong_method_is_a_json_405_that_names_the_allowed_ones(consumers, auth_server):
     flask_405 = consumers.notifications.get("/api/notifications")
-    # DRF authenticates before it looks at the method: with a token, so the 405 is what is left.
-    drf_405 = consumers.orders.get("/api/orders/1001/refund", headers=bearer(auth_server.register()["access_token"]))
+    # DRF authenticates and checks permissions before it looks at the method: with a token
+    # that meets the refund's (MFA, active), so the 405 is what is left.
+    drf_405 = consumers.orders.get("/api/orders/1001/refund", headers=bearer(mfa_tokens(auth_server).access_token))
 
     for response in (flask_405, drf_405):
         assert response.status_code == 405, response.text
@@ -384,7 +390,8 @@ def test_consumer_logs_hold_no_token_or_secret(consumers, auth_server):
     token = auth_server.register()["access_token"]
     consumers.orders.get("/api/orders", headers=bearer(token))
     consumers.orders.get("/api/whoami", headers=bearer(tampered(token)))
-    consumers.orders.post("/api/orders/1001/refund", headers=bearer(token))
+    consumers.orders.post("/api/orders/1001/refund", headers=bearer(token))  # 401 mfa_required
+    consumers.orders.post("/api/orders/1001/refund", headers=bearer(mfa_tokens(auth_server).access_token))  # 200
     consumers.notifications.get("/api/unread", headers=bearer(token))
     consumers.notifications.post("/api/notifications", json={"text": "x"}, headers=bearer(tampered(token)))
 

@@ -1,7 +1,8 @@
 """Step-up (RFC 9470) over real HTTP: the example consumers refuse a password-only token on
-their MFA routes with the insufficient_user_authentication challenge, accept it once the
-user steps up at the auth server (TOTP), and refuse it again when `max_age` has passed
-(an injected clock in the DRF and Flask adapters, verifying the live server's tokens)."""
+their MFA routes (the orders refund, the notifications forwarding) with the
+insufficient_user_authentication challenge, accept it once the user steps up at the auth
+server (TOTP), and refuse it again when `max_age` has passed (an injected clock in the DRF
+and Flask adapters, verifying the live server's tokens)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ import time
 from collections.abc import Iterator
 
 import jwt
-import pyotp
 import pytest
 
 from tests.helpers.consumers import Consumers, start_consumers
 from tests.helpers.e2e_http import bearer
+from tests.helpers.mfa import mfa_tokens, next_code, user_with_totp
 
 pytestmark = pytest.mark.slow
 
-MFA_ROUTES = [("orders", "/api/orders/1001/payout", None), ("notifications", "/api/forwarding", {"to": "me@example.com"})]
+# (service, path, JSON body): both require MFA no older than 10 minutes; the refund also
+# asks the auth server, live, whether the token is still active.
+MFA_ROUTES = [("orders", "/api/orders/1001/refund", None), ("notifications", "/api/forwarding", {"to": "me@example.com"})]
 
 
 @pytest.fixture(scope="module")
@@ -25,22 +28,6 @@ def consumers(auth_server, tmp_path_factory) -> Iterator[Consumers]:
     started = start_consumers(auth_server, tmp_path_factory.mktemp("consumers"), workers=1)
     yield started
     started.stop()
-
-
-def _user_with_totp(server) -> tuple[dict, str]:
-    """A new account with TOTP confirmed; (its registration answer, the TOTP secret)."""
-    account = server.register()
-    auth = bearer(account["access_token"])
-    secret = server.post("/auth/mfa/totp/setup", headers=auth).json()["secret"]
-    confirmed = server.post("/auth/mfa/totp/confirm", {"code": pyotp.TOTP(secret).now()}, headers=auth)
-    assert confirmed.status_code == 200, confirmed.text
-    return account, secret
-
-
-def _next_code(secret: str) -> str:
-    # The next step's code: the confirming code's step is spent, and the server accepts one
-    # step of drift, so the test needs no wait.
-    return pyotp.TOTP(secret).at(time.time() + 30)
 
 
 def _assert_step_up_challenge(response, max_age: int = 600) -> None:
@@ -53,13 +40,13 @@ def _assert_step_up_challenge(response, max_age: int = 600) -> None:
 
 
 def test_a_password_only_token_is_refused_then_accepted_after_step_up(auth_server, consumers):
-    account, secret = _user_with_totp(auth_server)
+    account, secret = user_with_totp(auth_server)
     password_only = account["access_token"]
     assert jwt.decode(password_only, options={"verify_signature": False})["amr"] == ["pwd"]
     for name, path, body in MFA_ROUTES:
         _assert_step_up_challenge(getattr(consumers, name).post(path, json=body, headers=bearer(password_only)))
 
-    stepped = auth_server.post("/auth/step-up", {"code": _next_code(secret)}, headers=bearer(password_only))
+    stepped = auth_server.post("/auth/step-up", {"code": next_code(secret)}, headers=bearer(password_only))
     assert stepped.status_code == 200, stepped.text
     claims = jwt.decode(stepped.json()["access_token"], options={"verify_signature": False})
     assert claims["amr"] == ["pwd", "otp", "mfa"]
@@ -74,15 +61,15 @@ def test_a_password_only_token_is_refused_then_accepted_after_step_up(auth_serve
 
 
 def test_a_login_with_the_second_factor_passes_at_once(auth_server, consumers):
-    account, secret = _user_with_totp(auth_server)
-    started = auth_server.login(account["email"])
-    assert started.status_code == 200 and started.json()["mfa_required"] is True
-    done = auth_server.post("/auth/login/mfa", {"mfa_token": started.json()["mfa_token"], "code": _next_code(secret)})
-    assert done.status_code == 200, done.text
-    refreshed = auth_server.post("/auth/refresh", {"refresh_token": done.json()["refresh_token"]})
+    account = mfa_tokens(auth_server)  # login answers mfa_required, /auth/login/mfa completes it
+    refreshed = auth_server.post("/auth/refresh", {"refresh_token": account.refresh_token})
     token = refreshed.json()["access_token"]  # refresh keeps amr and auth_time
+    assert jwt.decode(token, options={"verify_signature": False})["amr"] == ["pwd", "otp", "mfa"]
     for name, path, body in MFA_ROUTES:
-        assert getattr(consumers, name).post(path, json=body, headers=bearer(token)).status_code == 200
+        accepted = getattr(consumers, name).post(path, json=body, headers=bearer(token))
+        assert accepted.status_code == 200, accepted.text
+    refund = consumers.orders.post("/api/orders/1001/refund", headers=bearer(token)).json()
+    assert refund == {"order": 1001, "status": "refunded", "by": account.user_id, "notified": False}
 
 
 def test_step_up_with_a_factor_the_user_does_not_have_is_refused(auth_server):
@@ -101,8 +88,8 @@ class _Clock:
 
 @pytest.fixture
 def stepped_up_token(auth_server) -> str:
-    account, secret = _user_with_totp(auth_server)
-    stepped = auth_server.post("/auth/step-up", {"code": _next_code(secret)}, headers=bearer(account["access_token"]))
+    account, secret = user_with_totp(auth_server)
+    stepped = auth_server.post("/auth/step-up", {"code": next_code(secret)}, headers=bearer(account["access_token"]))
     assert stepped.status_code == 200, stepped.text
     return stepped.json()["access_token"]
 

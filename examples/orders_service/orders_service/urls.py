@@ -11,7 +11,6 @@ urlpatterns = [
     path("api/orders/export", views.export_orders),
     path("api/orders/<int:order_id>", views.delete_order),
     path("api/orders/<int:order_id>/refund", views.refund),
-    path("api/orders/<int:order_id>/payout", views.payout),
 ]
 
 handler400 = "orders_service.errors.bad_request"

@@ -83,11 +83,16 @@ def delete_order(request: Request, order_id: int) -> Response:
 
 
 @api_view(["POST"])
-# IsAuthenticated first (local, free); only then is the auth server asked whether
-# the token was revoked since it was issued (logout, ban, password change).
-@permission_classes([IsAuthenticated, IsTokenActive])
+# Cheapest check first. IsAuthenticated and the step-up requirement (RFC 9470) read only
+# the token: it must say the user passed a second factor in the last 10 minutes (`amr`,
+# `auth_time`), else a 401 with `WWW-Authenticate: Bearer
+# error="insufficient_user_authentication", max_age="600"`, and the client calls
+# POST /auth/step-up at the auth server and retries. Only then is the auth server asked
+# whether the token was revoked since it was issued (logout, ban, password change).
+@permission_classes([IsAuthenticated, require_mfa(max_age=600), IsTokenActive])
 def refund(request: Request, order_id: int) -> Response:
-    """Refund an order: the auth server must confirm, live, that the token is still active.
+    """Refund an order: multi-factor authentication no older than 10 minutes, and the auth
+    server must confirm, live, that the token is still active.
 
     Then the customer is told, by a call to the notifications service made as this
     service (its own client-credentials token, scope notifications:write), not with
@@ -130,14 +135,3 @@ def _notify(order: int) -> bool:
         logger.warning("The notifications service answered %s to the refund of order %s", answer.status_code, order)
     return answer.status_code == 202
 
-
-@api_view(["POST"])
-# Step-up (RFC 9470): the token must say the user passed a second factor in the last
-# 10 minutes (`amr`, `auth_time`, checked locally). Otherwise a 401 with
-# `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="600"`:
-# the client calls POST /auth/step-up at the auth server and retries.
-@permission_classes([IsAuthenticated, require_mfa(max_age=600), IsTokenActive])
-def payout(request: Request, order_id: int) -> Response:
-    """Pay an order's refund out to a new account: multi-factor authentication no older than 10 minutes."""
-    return Response({"order": _order(order_id)["id"], "status": "paid_out", "by": request.user.id,
-                     "amr": list(request.auth.amr)})
