@@ -269,6 +269,9 @@ class PasskeyLoginOptionsView(AuthfortAPIView):
     `challenge_token` to POST /auth/passkeys/login, or to POST /auth/step-up.
     """
 
+    # With a token it lists the caller's passkeys: a user who must set one up has none,
+    # so the answer is the anonymous one.
+    allowed_before_mfa_setup = True
     throttle_classes = [throttling.LoginIPThrottle]
     serializer_class = bodies.PasskeyLoginOptionsSerializer
 
