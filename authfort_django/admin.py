@@ -2,6 +2,9 @@
 when the project uses it; signing keys and audit events read-only; service clients
 (their secrets shown once, on a page of their own: see ClientAdmin).
 
+Accounts (and the bundled users) have the action "Reset MFA": every factor and recovery
+code removed, every session ended, an `mfa_reset` AuthEvent naming the admin.
+
 The default `admin.site`'s sign-in page is guarded here (api/admin_login.py): it meets
 the throttles and audit events of POST /auth/login.
 
@@ -14,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import Count, QuerySet
@@ -25,8 +28,17 @@ from django.utils import timezone
 
 from authfort_django.accounts.roles import ensure_token_fits
 from authfort_django.api.admin_login import guard_admin_site
+from authfort_django.api.client import request_context
+from authfort_django.clients.registry import (
+    InvalidClientSettings,
+    check_settings,
+    create_client,
+    disable_client,
+    rotate_secret,
+)
 from authfort_django.keys.states import key_state
-from authfort_django.models import Account, AuthEvent, Role, SigningKey, User
+from authfort_django.mfa.state import reset_mfa
+from authfort_django.models import Account, AuthEvent, Client, Role, SigningKey, User
 from authfort_django.tokens.errors import TokenTooLarge
 
 guard_admin_site(admin.site)
@@ -48,16 +60,38 @@ class AccountForm(forms.ModelForm):
             except TokenTooLarge as refused:
                 raise forms.ValidationError(refused.detail, code=refused.code) from None
         return chosen
-from authfort_django.api.client import request_context
-from authfort_django.clients.registry import (
-    InvalidClientSettings,
-    check_settings,
-    create_client,
-    disable_client,
-    rotate_secret,
-)
-from authfort_django.keys.states import key_state
-from authfort_django.models import Account, AuthEvent, Client, Role, SigningKey, User
+
+
+def reset_mfa_of_users(modeladmin: admin.ModelAdmin, request: HttpRequest, users: list[Any]) -> None:
+    """The admin action's work: mfa.state.reset_mfa for each user, by the signed-in admin.
+
+    Only a superuser resets a superuser's MFA: staff who may change accounts must not be
+    able to strip the strongest accounts of their second factor.
+    """
+    context = request_context(request)
+    done, refused = [], []
+    for user in users:
+        if user.is_superuser and not request.user.is_superuser:
+            refused.append(str(user))
+            continue
+        reset_mfa(user, by=request.user, context=context)
+        done.append(str(user))
+    if done:
+        modeladmin.message_user(
+            request,
+            f"Reset the MFA of {len(done)} user(s): their authenticator apps, passkeys and recovery codes are "
+            f"removed and every session and token has ended ({', '.join(done)}).",
+            level=messages.SUCCESS,
+        )
+    if refused:
+        modeladmin.message_user(
+            request,
+            f"Not reset: only a superuser may reset a superuser's MFA ({', '.join(refused)}).",
+            level=messages.ERROR,
+        )
+
+
+_RESET_MFA_DESCRIPTION = "Reset MFA of selected users (removes every factor, ends every session)"
 
 
 class AccountInline(admin.StackedInline):
@@ -87,9 +121,14 @@ class AccountAdmin(admin.ModelAdmin):
     fields = ("user", "sub", "email", "email_verified_at", "roles", "token_version")
     readonly_fields = ("user", "sub", "email", "token_version")
     filter_horizontal = ("roles",)
+    actions = ("reset_mfa_of_selected",)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # every user gets one when it is saved
+
+    @admin.action(description=_RESET_MFA_DESCRIPTION, permissions=["change"])
+    def reset_mfa_of_selected(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        reset_mfa_of_users(self, request, [account.user for account in queryset.select_related("user")])
 
 
 if not User._meta.swapped:
@@ -111,6 +150,11 @@ if not User._meta.swapped:
         form = UserChangeFormByEmail
         add_form = UserCreationForm
         inlines = (AccountInline,)
+        actions = ("reset_mfa_of_selected",)
+
+        @admin.action(description=_RESET_MFA_DESCRIPTION, permissions=["change"])
+        def reset_mfa_of_selected(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+            reset_mfa_of_users(self, request, list(queryset))
 
         def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
             # A new user's Account is created by the credential receiver when it is saved.

@@ -63,6 +63,10 @@ DEFAULTS: dict[str, Any] = {
     "WEBAUTHN_RP_ID": None,
     "WEBAUTHN_RP_NAME": "AuthFort",
     "WEBAUTHN_ORIGINS": [],
+    # True: a staff user without a second factor may only set one up. Their API token
+    # reaches only the MFA setup endpoints, /auth/me and /auth/logout (403
+    # mfa_setup_required elsewhere), and the Django admin refuses them (mfa/policy.py).
+    "REQUIRE_MFA_FOR_STAFF": False,
     # Federated and passwordless sign-in (authfort_django/federation/).
     # {name: {"ISSUER" | "PRESET", "CLIENT_ID", "CLIENT_SECRET", "SCOPES", "TRUST_EMAIL", ...}}:
     # see federation/providers.py.

@@ -50,3 +50,33 @@ email_code_requested = Signal()
 # An introspection request was answered (for metrics; no row is written: it is the hot path).
 # Arguments: sender (None), active (bool).
 token_introspected = Signal()
+
+# Multi-factor authentication (authfort_django/mfa/). Each is sent after its change
+# commits, beside the auth_event of the same AuthEvent row (except mfa_verified, which
+# has no row of its own: the login_succeeded or mfa_step_up event that follows carries
+# the `amr`). `method` is "totp", "recovery_code" or "passkey" ("password" for a failed
+# reauthentication before a change); no signal carries a code, secret or assertion.
+# Arguments of all: sender (the User class), user, request (HttpRequest or None), and:
+
+# A second factor was accepted (login's second step, step-up, admin sign-in, reauthentication).
+#   method, amr (list of RFC 8176 values it proved)
+mfa_verified = Signal()
+# A second factor was refused.  method, reason (the error code, e.g. "invalid_code", "code_replayed")
+mfa_failed = Signal()
+# An authenticator app was confirmed.  method ("totp")
+mfa_enabled = Signal()
+# The authenticator app was removed.  method ("totp"), sessions_revoked (int)
+mfa_disabled = Signal()
+# An administrator removed every factor and recovery code and ended every session.
+#   by (the acting user or None), sessions_revoked (int)
+mfa_reset = Signal()
+# A fresher, stronger pair was issued for a session (POST /auth/step-up).  session, amr
+mfa_step_up = Signal()
+# A passkey was registered.  passkey (the Passkey)
+passkey_added = Signal()
+# A passkey was removed.  passkey_id (str), sessions_revoked (int)
+passkey_removed = Signal()
+# The recovery codes were replaced by a new set (shown once).  (no other argument)
+recovery_codes_regenerated = Signal()
+# A recovery code was spent.  left (int: unused codes remaining)
+recovery_code_used = Signal()

@@ -302,6 +302,7 @@ def _authfort_from_env() -> dict:
         "WEBAUTHN_RP_ID": env.str,
         "WEBAUTHN_RP_NAME": env.str,
         "WEBAUTHN_ORIGINS": env.list,
+        "REQUIRE_MFA_FOR_STAFF": env.bool,
         # Federated and passwordless sign-in; the providers themselves: _providers_from_env.
         "REDIRECT_ALLOWLIST": env.list,
         "OAUTH_STATE_TTL": env.int,

@@ -15,6 +15,11 @@ current code or a recovery code into the form's third field; it goes through
 passkey types a recovery code: the admin page asks for no WebAuthn assertion, and a
 password alone must not open an account that has a second factor.
 
+Under REQUIRE_MFA_FOR_STAFF (mfa/policy.py) a staff user without a second factor is
+refused with a form error that says how to set one up (audited as `login_failed`,
+reason `mfa_setup_required`), and an admin session they already hold stops working:
+the guarded site's `has_permission` asks the same policy on every page.
+
 `guard_admin_site(site)` installs the guard on an AdminSite; authfort's admin.py does
 it for Django's default `admin.site`, so a project that mounts `admin.site.urls` is
 covered without a setting. A project with an AdminSite of its own calls it once.
@@ -36,6 +41,7 @@ from authfort_django import audit
 from authfort_django.api.client import request_context
 from authfort_django.api.throttling import LoginAccountThrottle, LoginIPThrottle
 from authfort_django.mfa import errors as mfa_errors
+from authfort_django.mfa import policy as mfa_policy
 from authfort_django.mfa import state as mfa_state
 from authfort_django.mfa.verification import verify_second_factor
 from authfort_django.models import AuthEvent
@@ -102,6 +108,11 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
             "or one of your recovery codes."
         ),
         "second_factor_refused": "That code is not right, or was used already. Enter a new code and your password again.",
+        "mfa_setup_required": (
+            "This server requires staff accounts to use two-step sign-in, and yours has none yet. Set up an "
+            "authenticator app first (sign in to the API, POST /auth/mfa/totp/setup, then POST "
+            "/auth/mfa/totp/confirm with its code) or a passkey; then sign in here with its code."
+        ),
         "passkey_only": (
             "This account's second factor is a passkey, which this page cannot ask for: enter one "
             "of your recovery codes, or set up an authenticator app to use the admin."
@@ -145,6 +156,11 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
             audit.record(AuthEvent.Type.LOGIN_FAILED, user=self.user_cache, context=context, reason=reason, via=VIA)
             raise refused
         self._check_second_factor(self.user_cache, context)
+        if mfa_policy.setup_required(self.user_cache):
+            refused_user, self.user_cache = self.user_cache, None
+            audit.record(AuthEvent.Type.LOGIN_FAILED, user=refused_user, context=context,
+                         reason="mfa_setup_required", via=VIA)
+            raise forms.ValidationError(self.error_messages["mfa_setup_required"], code="mfa_setup_required")
         audit.record(AuthEvent.Type.LOGIN_SUCCEEDED, user=self.user_cache, context=context, via=VIA)
         return self.cleaned_data
 
@@ -194,5 +210,14 @@ def guard_admin_site(site: AdminSite) -> AdminSite:
         return response
 
     site.login = login  # type: ignore[method-assign]
+
+    unguarded_has_permission = site.has_permission
+
+    @functools.wraps(unguarded_has_permission)
+    def has_permission(request: HttpRequest) -> bool:
+        # A session that began before REQUIRE_MFA_FOR_STAFF was turned on, or before an MFA reset.
+        return unguarded_has_permission(request) and not mfa_policy.setup_required(request.user)
+
+    site.has_permission = has_permission  # type: ignore[method-assign]
     site._authfort_guarded = True  # type: ignore[attr-defined]
     return site

@@ -10,6 +10,7 @@ REST_FRAMEWORK says. What a view declares, and what the schema makes of it:
     authentication_classes    security requirements, and 401 with the challenge the view
                               sends; a token is optional unless a permission needs a user
     permission_classes        401 not_authenticated; 403 with each class's `code` and `message`
+    allowed_before_mfa_setup  False (the default) on a view with a token: 403 mfa_setup_required
     serializer_class          the request body, validated: 400 invalid_request with `errors`
     parser_classes            for any request body: 400 parse_error, 413, 415
     throttle_classes          429 with Retry-After
@@ -45,6 +46,7 @@ from rest_framework.response import Response
 
 from authfort_django.api import schema
 from authfort_django.api.cookies import CSRFFailed
+from authfort_django.api.permissions import StaffMFASetup
 from authfort_django.api.schema_serializers import (
     ErrorSerializer,
     ValidationErrorSerializer,
@@ -119,7 +121,8 @@ class AuthfortAutoSchema(AutoSchema):
     # Errors, derived.
 
     def _permissions(self) -> list[Any]:
-        return [p for p in self.view.get_permissions() if not isinstance(p, AllowAny)]
+        # StaffMFASetup runs on every view but needs no user: it is documented as a refusal below.
+        return [p for p in self.view.get_permissions() if not isinstance(p, (AllowAny, StaffMFASetup))]
 
     def _has_body(self) -> bool:
         return self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
@@ -138,6 +141,8 @@ class AuthfortAutoSchema(AutoSchema):
             if not isinstance(permission, IsAuthenticated):  # it only ever refuses the anonymous
                 refusals.append(exceptions.PermissionDenied(getattr(permission, "message", None),
                                                             getattr(permission, "code", None)))
+        if view.get_authenticators() and not getattr(view, "allowed_before_mfa_setup", True):
+            refusals.append(exceptions.PermissionDenied(StaffMFASetup.message, StaffMFASetup.code))
         if self.method not in SAFE_METHODS and self._authenticated_by_cookie():
             refusals.append(CSRFFailed(authfort_settings.COOKIE["CSRF_HEADER"]))
         if self._has_body():

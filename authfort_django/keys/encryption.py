@@ -3,7 +3,8 @@
 Each configured secret yields, through HKDF-SHA256, an AES-256-GCM key and a short
 public fingerprint (independent HKDF outputs, so the fingerprint tells nothing about
 the key). The first secret encrypts; every secret decrypts, so secrets rotate as:
-prepend the new one, run `rotate_keys --reencrypt`, then drop the old one.
+prepend the new one, run `rotate_keys --reencrypt` (private keys and TOTP secrets),
+then drop the old one.
 
 Stored form, one ASCII line:  ``afk1:<fingerprint>:<base64url(nonce || ciphertext+tag)>``
 The fingerprint picks the decrypting secret without trial decryption; the key's `kid`

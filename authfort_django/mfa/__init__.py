@@ -8,6 +8,8 @@
     verification.py     verify_second_factor(): one entry for every caller (login, step-up, admin)
     amr.py              RFC 8176 authentication method references
     state.py            what a user has enabled; reset; ending other sessions
+    events.py           an MFA event's AuthEvent and its signal (signals.py)
+    policy.py           REQUIRE_MFA_FOR_STAFF: who must set up a second factor first
     step_up.py          a fresher, stronger pair for the same session
 
 The decision "password accepted: ask for a second factor or issue tokens" is

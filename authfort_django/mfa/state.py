@@ -1,7 +1,7 @@
 """What a user has enabled, and the changes that end other sessions.
 
-Every change is audited here (an AuthEvent row, a log line and the auth_event
-signal), so the API and the admin record the same thing.
+Every change is audited here (an AuthEvent row, a log line, the auth_event signal and
+the event's own signal, see mfa/events.py), so the API and the admin record the same thing.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from authfort_django import audit
-from authfort_django.mfa import errors, passkeys, recovery_codes, totp
+from authfort_django import signals
+from authfort_django.mfa import errors, events, passkeys, recovery_codes, totp
 from authfort_django.models import Account, AuthEvent, Passkey, RecoveryCode, Session, TotpDevice
 from authfort_django.request_context import NO_REQUEST, RequestContext
 from authfort_django.sessions.lifecycle import end_every_session
@@ -69,7 +69,8 @@ def enable_totp(user: Any, code: object, *, session: Session | None = None, cont
     with transaction.atomic():
         totp.confirm(user, code)
         codes = recovery_codes.replace_all(user)
-        audit.record(AuthEvent.Type.MFA_ENABLED, user=user, session=session, context=context, method=METHOD_TOTP)
+        events.record(AuthEvent.Type.MFA_ENABLED, signals.mfa_enabled, user=user, session=session, context=context,
+                      arguments={"method": METHOD_TOTP}, method=METHOD_TOTP)
     return codes
 
 
@@ -83,9 +84,9 @@ def disable_totp(user: Any, *, session: Session | None = None, context: RequestC
         if not status(user).enabled:
             recovery_codes.delete_all(user)
         ended = end_other_sessions(user, session, reason="mfa_disabled")
-        audit.record(
-            AuthEvent.Type.MFA_DISABLED, user=user, session=session, context=context, method=METHOD_TOTP,
-            sessions_revoked=ended,
+        events.record(
+            AuthEvent.Type.MFA_DISABLED, signals.mfa_disabled, user=user, session=session, context=context,
+            arguments={"method": METHOD_TOTP, "sessions_revoked": ended}, method=METHOD_TOTP, sessions_revoked=ended,
         )
     return ended
 
@@ -95,7 +96,8 @@ def regenerate_recovery_codes(user: Any, *, session: Session | None = None, cont
         raise errors.MFANotEnabled()
     with transaction.atomic():
         codes = recovery_codes.replace_all(user)
-        audit.record(AuthEvent.Type.RECOVERY_CODES_REGENERATED, user=user, session=session, context=context)
+        events.record(AuthEvent.Type.RECOVERY_CODES_REGENERATED, signals.recovery_codes_regenerated, user=user,
+                      session=session, context=context)
     return codes
 
 
@@ -106,7 +108,8 @@ def add_passkey(user: Any, credential: object, *, name: str = "", session: Sessi
         had_factor = status(user).enabled
         passkey = passkeys.register(user, credential, name=name)
         codes = None if had_factor else recovery_codes.replace_all(user)
-        audit.record(AuthEvent.Type.PASSKEY_ADDED, user=user, session=session, context=context, passkey=str(passkey.pk))
+        events.record(AuthEvent.Type.PASSKEY_ADDED, signals.passkey_added, user=user, session=session, context=context,
+                      arguments={"passkey": passkey}, passkey=str(passkey.pk))
     return passkey, codes
 
 
@@ -117,8 +120,9 @@ def remove_passkey(user: Any, passkey_id: str, *, session: Session | None = None
         if not status(user).enabled:
             recovery_codes.delete_all(user)
         ended = end_other_sessions(user, session, reason="passkey_removed")
-        audit.record(
-            AuthEvent.Type.PASSKEY_REMOVED, user=user, session=session, context=context, passkey=str(passkey_id),
+        events.record(
+            AuthEvent.Type.PASSKEY_REMOVED, signals.passkey_removed, user=user, session=session, context=context,
+            arguments={"passkey_id": str(passkey_id), "sessions_revoked": ended}, passkey=str(passkey_id),
             sessions_revoked=ended,
         )
     return ended
@@ -133,8 +137,9 @@ def reset_mfa(user: Any, *, by: Any = None, context: RequestContext = NO_REQUEST
         Passkey.objects.filter(account=account).delete()
         recovery_codes.delete_all(user)
         ended = end_every_session(user, reason="mfa_reset")
-        audit.record(
-            AuthEvent.Type.MFA_RESET, user=user, context=context, by=str(getattr(by, "pk", "")) or None,
-            sessions_revoked=ended,
+        events.record(
+            AuthEvent.Type.MFA_RESET, signals.mfa_reset, user=user, context=context,
+            arguments={"by": by, "sessions_revoked": ended},
+            by=str(getattr(by, "pk", "")) or None, sessions_revoked=ended,
         )
     return ended

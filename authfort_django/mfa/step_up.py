@@ -14,9 +14,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from authfort_django import audit
+from authfort_django import signals
 from authfort_django.mfa import amr as amr_values
-from authfort_django.mfa import challenges
+from authfort_django.mfa import challenges, events
 from authfort_django.mfa.errors import ChallengeInvalid
 from authfort_django.mfa.verification import verify_second_factor
 from authfort_django.models import AuthEvent, MFAChallenge, RefreshToken, Session
@@ -60,5 +60,6 @@ def step_up(
         RefreshToken.objects.filter(session=session, used_at__isnull=True).exclude(pk=successor.pk).update(
             used_at=now, replaced_by=None
         )
-        audit.record(AuthEvent.Type.MFA_STEP_UP, user=user, session=session, context=context, amr=session.amr)
+        events.record(AuthEvent.Type.MFA_STEP_UP, signals.mfa_step_up, user=user, session=session, context=context,
+                      arguments={"session": session, "amr": list(session.amr)}, amr=session.amr)
     return issue_pair(user, SessionGrant(session, raw))

@@ -1,8 +1,9 @@
 """Authenticator-app codes (RFC 6238, with pyotp): setup, confirmation, verification.
 
 The secret is encrypted at rest with KEY_ENCRYPTION_KEYS, bound to the account, and
-re-encrypted under the current key whenever a code is accepted (so a key rotation
-reaches every active device). A code is accepted for the current 30-second step and
+re-encrypted under the current key whenever a code is accepted, and for every device
+at once by `manage.py rotate_keys --reencrypt` (reencrypt_secrets), so the old
+key-encryption key can be dropped without waiting for each user's next code. A code is accepted for the current 30-second step and
 one step either side (clock drift); the step of an accepted code is remembered and
 no code of that step or an earlier one is accepted again (RFC 6238 section 5.2).
 """
@@ -129,3 +130,22 @@ def confirm(user: Any, code: object) -> TotpDevice:
         raise errors.TotpAlreadyEnabled()  # a concurrent confirm won
     device.refresh_from_db()
     return device
+
+
+def reencrypt_secrets() -> int:
+    """Re-encrypt every stored TOTP secret (pending ones too) under the first
+    KEY_ENCRYPTION_KEYS entry; returns how many moved.
+
+    All or nothing: a secret that no configured key decrypts raises KeyDecryptionError
+    (naming the account, never the secret) and nothing changes. Each write is
+    conditional on the stored value being the one read, so a setup or a code accepted
+    meanwhile is never overwritten with the older secret.
+    """
+    moved = 0
+    with transaction.atomic():
+        for device in TotpDevice.objects.select_related("account").order_by("pk").iterator():
+            if encrypted_with_current_key(device.secret):
+                continue
+            fresh = _encrypt(_decrypt(device), device.account)
+            moved += TotpDevice.objects.filter(pk=device.pk, secret=device.secret).update(secret=fresh)
+    return moved

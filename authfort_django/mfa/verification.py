@@ -2,17 +2,18 @@
 
 The login's second step, step-up, "recent authentication" before a change, and the
 Django admin's login all call it, so they meet the same rules and the same audit:
-a refused factor is an `mfa_failed` AuthEvent (method and reason, never the value),
-a spent recovery code is a `recovery_code_used` one.
+a refused factor is an `mfa_failed` AuthEvent and signal (method and reason, never the
+value), a spent recovery code a `recovery_code_used` one, an accepted factor the
+`mfa_verified` signal.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from authfort_django import audit
+from authfort_django import signals
 from authfort_django.mfa import amr as amr_values
-from authfort_django.mfa import errors, passkeys, recovery_codes, state, totp
+from authfort_django.mfa import errors, events, passkeys, recovery_codes, state, totp
 from authfort_django.models import AuthEvent, Session
 from authfort_django.request_context import NO_REQUEST, RequestContext
 
@@ -39,11 +40,17 @@ def verify_second_factor(
         raise errors.FactorMissing()
     method = {"code": state.METHOD_TOTP, "recovery_code": state.METHOD_RECOVERY_CODE, "passkey": state.METHOD_PASSKEY}[given[0]]
     try:
-        return _verify(user, method, code, recovery_code, passkey, passkey_challenge, session, context)
+        proven = _verify(user, method, code, recovery_code, passkey, passkey_challenge, session, context)
     except (errors.SecondFactorRefused, errors.MalformedFactor, errors.FactorNotAvailable) as refused:
-        audit.record(AuthEvent.Type.MFA_FAILED, user=user, session=session, context=context, method=method,
-                     reason=refused.code)
+        _failed(user, method, refused.code, session, context)
         raise
+    events.send(signals.mfa_verified, user, context=context, method=method, amr=proven)
+    return proven
+
+
+def _failed(user: Any, method: str, reason: str, session: Session | None, context: RequestContext) -> None:
+    events.record(AuthEvent.Type.MFA_FAILED, signals.mfa_failed, user=user, session=session, context=context,
+                  arguments={"method": method, "reason": reason}, method=method, reason=reason)
 
 
 def _verify(user: Any, method: str, code: object, recovery_code: object, passkey: object,
@@ -58,8 +65,9 @@ def _verify(user: Any, method: str, code: object, recovery_code: object, passkey
         if not state.status(user).enabled:
             raise errors.FactorNotAvailable("You have no recovery codes: MFA is not enabled.")
         recovery_codes.use(user, recovery_code)
-        audit.record(AuthEvent.Type.RECOVERY_CODE_USED, user=user, session=session, context=context,
-                     left=recovery_codes.remaining(user))
+        left = recovery_codes.remaining(user)
+        events.record(AuthEvent.Type.RECOVERY_CODE_USED, signals.recovery_code_used, user=user, session=session,
+                      context=context, arguments={"left": left}, left=left)
         # RFC 8176 has no value of its own for a recovery code: a one-time password.
         return [amr_values.OTP]
     if not state.status(user).passkeys:
@@ -82,8 +90,7 @@ def reauthenticate(
     if isinstance(password, str) and password and code in (None, ""):
         if user.check_password(password):
             return
-        audit.record(AuthEvent.Type.MFA_FAILED, user=user, session=session, context=context, method="password",
-                     reason=errors.ReauthenticationFailed.code)
+        _failed(user, "password", errors.ReauthenticationFailed.code, session, context)
         raise errors.ReauthenticationFailed()
     if code in (None, "") or password not in (None, ""):
         raise errors.ReauthenticationFailed()

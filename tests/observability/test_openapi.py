@@ -267,7 +267,16 @@ def test_permission_classes_bring_403_with_their_code(schema):
 def test_cookie_authentication_brings_the_csrf_403_on_unsafe_methods(schema):
     assert "csrf_failed" in _codes(_response(schema, "POST /auth/logout-all", 403))
     assert "csrf_failed" in _codes(_response(schema, "POST /auth/refresh", 403))  # the refresh cookie
-    assert _response(schema, "GET /auth/sessions", 403) is None
+    # A safe method has no CSRF check; its only 403 is REQUIRE_MFA_FOR_STAFF's.
+    assert _codes(_response(schema, "GET /auth/sessions", 403)) == {"mfa_setup_required"}
+
+
+def test_views_a_staff_user_without_mfa_cannot_reach_document_the_403(schema):
+    assert "mfa_setup_required" in _codes(_response(schema, "GET /auth/roles", 403))
+    assert "mfa_setup_required" in _codes(_response(schema, "POST /auth/step-up", 403))
+    for allowed in ("GET /auth/me", "POST /auth/mfa/totp/setup", "POST /auth/logout", "POST /auth/login"):
+        refused = _response(schema, allowed, 403)
+        assert refused is None or "mfa_setup_required" not in _codes(refused), allowed
 
 
 def test_throttles_bring_429_with_retry_after(schema):

@@ -110,6 +110,7 @@ class PasswordView(AuthfortAPIView):
 class MeView(AuthfortAPIView):
     """The signed-in user."""
 
+    allowed_before_mfa_setup = True
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> Response:

@@ -13,6 +13,7 @@ from authfort_django.api import cookies, serializers
 from authfort_django.api.delivery import Delivery, server_default
 from authfort_django.api.authentication import AccessTokenAuthentication
 from authfort_django.api.errors import authfort_exception_handler
+from authfort_django.api.permissions import StaffMFASetup
 from authfort_django.api.mfa_serializers import mfa_required_body
 from authfort_django.api.parsers import JSONParser
 from authfort_django.api.openapi_extra import INSTALLED as OPENAPI_INSTALLED
@@ -35,9 +36,16 @@ class AuthfortAPIView(APIView):
     parser_classes = [JSONParser]
     permission_classes: list = []
     throttle_classes: list = []
+    # REQUIRE_MFA_FOR_STAFF: True on the few views a staff user without a second factor
+    # may still reach (setting one up, /auth/me, logout); see permissions.StaffMFASetup.
+    allowed_before_mfa_setup = False
     # Its OpenAPI description is read from these attributes, its docstring and its
     # domain_errors, whatever the project's DEFAULT_SCHEMA_CLASS (with the [openapi] extra).
     schema = ViewSchema()
+
+    def get_permissions(self) -> list[Any]:
+        # The staff MFA policy first, whatever the view's own permission_classes say.
+        return [StaffMFASetup(), *super().get_permissions()]
 
     def get_exception_handler(self) -> Any:
         return authfort_exception_handler

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,12 +24,14 @@ from authfort_django.api import cookies, delivery, serializers, throttling
 from authfort_django.api.authentication import AccessTokenAuthentication
 from authfort_django.api.client import request_context
 from authfort_django.api.openapi_extra import OpenApiParameter, extend_schema
+from authfort_django.api.permissions import StaffMFASetup
 from authfort_django.api.schema_serializers import SIGNED_IN_OR_MFA
 from authfort_django.api.views.base import AuthfortAPIView, no_content, no_store, sign_in_answer
 from authfort_django.tokens.pairs import TokenPair
 from authfort_django.conf import authfort_settings
 from authfort_django.federation import errors, identities, oauth
 from authfort_django.keys.store import NoSigningKey
+from authfort_django.mfa import policy as mfa_policy
 
 _SIGN_IN_ERRORS = (
     errors.FederationError,
@@ -78,6 +80,8 @@ class AuthorizeView(AuthfortAPIView):
             if authenticated is None:
                 raise errors.LinkNeedsSignIn()
             link_user = authenticated[0]
+            if mfa_policy.setup_required(link_user):  # REQUIRE_MFA_FOR_STAFF: no new way in first
+                raise exceptions.PermissionDenied(StaffMFASetup.message, StaffMFASetup.code)
         started = oauth.start(
             provider,
             redirect_to=request.query_params.get("redirect_to"),

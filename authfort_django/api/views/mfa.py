@@ -50,6 +50,7 @@ def _signed_in() -> Iterator[None]:
 class MFAStatusView(AuthfortAPIView):
     """The caller's second factors."""
 
+    allowed_before_mfa_setup = True
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> Response:
@@ -65,6 +66,7 @@ class TotpSetupView(AuthfortAPIView):
     login until POST /auth/mfa/totp/confirm proves the app shows the right codes.
     """
 
+    allowed_before_mfa_setup = True
     permission_classes = [IsAuthenticated]
     domain_errors = (errors.TotpAlreadyEnabled,)
 
@@ -80,6 +82,7 @@ class TotpConfirmView(AuthfortAPIView):
     Answers ten recovery codes, shown once: each signs in once when the app is lost.
     """
 
+    allowed_before_mfa_setup = True
     permission_classes = [IsAuthenticated]
     throttle_classes = [throttling.PasswordChangeThrottle]
     serializer_class = bodies.CodeSerializer
@@ -196,6 +199,7 @@ class PasskeyRegisterOptionsView(AuthfortAPIView):
     PublicKeyCredential.parseCreationOptionsFromJSON); the challenge lasts 5 minutes.
     """
 
+    allowed_before_mfa_setup = True
     permission_classes = [IsAuthenticated]
 
     def post(self, request: Request) -> Response:
@@ -209,6 +213,7 @@ class PasskeyRegisterView(AuthfortAPIView):
     With the account's first factor the answer also holds ten recovery codes (shown once).
     """
 
+    allowed_before_mfa_setup = True
     permission_classes = [IsAuthenticated]
     serializer_class = bodies.PasskeyRegisterSerializer
     domain_errors = (errors.PasskeyRegistrationFailed, errors.PasskeyAlreadyRegistered, errors.MalformedPasskey,
@@ -230,6 +235,7 @@ class PasskeyRegisterView(AuthfortAPIView):
 class PasskeyListView(AuthfortAPIView):
     """The caller's passkeys."""
 
+    allowed_before_mfa_setup = True
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> Response:
@@ -263,6 +269,9 @@ class PasskeyLoginOptionsView(AuthfortAPIView):
     `challenge_token` to POST /auth/passkeys/login, or to POST /auth/step-up.
     """
 
+    # With a token it lists the caller's passkeys: a user who must set one up has none,
+    # so the answer is the anonymous one.
+    allowed_before_mfa_setup = True
     throttle_classes = [throttling.LoginIPThrottle]
     serializer_class = bodies.PasskeyLoginOptionsSerializer
 

@@ -99,6 +99,7 @@ class LogoutView(AuthfortAPIView):
     so a browser can always sign out.
     """
 
+    allowed_before_mfa_setup = True
     domain_errors = (
         LogoutCredentialsMissing,
         session_errors.RefreshTokenMissing,
@@ -144,6 +145,7 @@ class LogoutAllView(AuthfortAPIView):
     Every access token of the caller stops working too.
     """
 
+    allowed_before_mfa_setup = True
     permission_classes = [IsAuthenticated]
 
     def post(self, request: Request) -> Response:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from authfort_django.conf import SUPPORTED_ALGORITHMS, authfort_settings
 from authfort_django.keys.crypto import UnsupportedAlgorithm
@@ -27,6 +28,7 @@ from authfort_django.keys.rotation import (
     revoke,
     rotate,
 )
+from authfort_django.mfa.totp import reencrypt_secrets
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -119,7 +121,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reencrypt",
             action="store_true",
-            help="Re-encrypt every private key with the first KEY_ENCRYPTION_KEYS entry.",
+            help="Re-encrypt every private key and every TOTP secret with the first KEY_ENCRYPTION_KEYS entry "
+            "(then the other entries can be dropped).",
         )
 
     def run_from_argv(self, argv: list[str]) -> None:
@@ -143,7 +146,7 @@ class Command(BaseCommand):
                     f"KEY_CACHE_TTL ({authfort_settings.KEY_CACHE_TTL} s)."
                 )
             elif options["reencrypt"]:
-                self._report(reencrypt_all())
+                self._reencrypt()
             elif options["import_file"] is not None:
                 self._import(options["import_file"], options["passphrase_file"], immediately=options["now"])
                 self._report(purge_expired())
@@ -155,6 +158,17 @@ class Command(BaseCommand):
                 self._report(purge_expired())
         except (KeyRotationError, UnsupportedAlgorithm, KeyDecryptionError) as error:
             raise CommandError(str(error)) from error
+
+    def _reencrypt(self) -> None:
+        # One transaction: a secret that cannot be decrypted leaves keys and secrets as they were.
+        with transaction.atomic():
+            self._report(reencrypt_all())
+            moved = reencrypt_secrets()
+        self.stdout.write(
+            f"Re-encrypted {moved} TOTP secret(s) with the first KEY_ENCRYPTION_KEYS entry."
+            if moved
+            else "Every TOTP secret is already encrypted with the first KEY_ENCRYPTION_KEYS entry."
+        )
 
     def _check_combination(self, options: dict[str, Any]) -> None:
         given = [name for name in _OPTION_NAMES if options.get(name) not in (None, False)]

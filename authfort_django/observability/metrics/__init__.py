@@ -1,7 +1,7 @@
 """Prometheus metrics at /metrics.
 
     instruments.py     counters and the token-issuing histogram
-    receivers.py       move the counters on the auth_event and token_introspected signals
+    receivers.py       move the counters on the auth_event, token_introspected and MFA signals
     collector.py       signing-key gauges and the rotation count, read from the database at scrape
     access.py          who may scrape (AUTHFORT["METRICS_ACCESS"]: off, open, or addresses)
     gunicorn_hooks.py  multiprocess mode: one shared directory, wiped at start, dead workers marked

@@ -37,6 +37,13 @@ REFRESH_TOTAL = Counter(
 INTROSPECTION_TOTAL = Counter(
     "authfort_introspection_total", "Introspection answers to authorised callers, by `active`.", ["active"]
 )
+MFA_ATTEMPTS_TOTAL = Counter(
+    "authfort_mfa_attempts_total",
+    "Second-factor checks (login's second step, step-up, admin sign-in, reauthentication) by method "
+    "(totp, recovery_code, passkey; password for a reauthentication) and result: success, invalid, "
+    "replayed, malformed, unavailable (a factor the user does not have).",
+    ["method", "result"],
+)
 TOKEN_ISSUE_SECONDS = Histogram(
     "authfort_token_issue_seconds",
     "Time to issue a token pair (password check, session, signing), by flow; successful issues only.",
@@ -53,6 +60,20 @@ for _result in REFRESH_RESULTS:
     REFRESH_TOTAL.labels(result=_result)
 for _active in ("true", "false"):
     INTROSPECTION_TOTAL.labels(active=_active)
+MFA_METHODS = ("totp", "recovery_code", "passkey", "password")
+MFA_RESULTS = ("success", "invalid", "replayed", "malformed", "unavailable")
+for _method in MFA_METHODS:
+    for _result in MFA_RESULTS:
+        MFA_ATTEMPTS_TOTAL.labels(method=_method, result=_result)
+# The refusal codes of mfa/errors.py, grouped so the label set stays small and fixed.
+_MFA_RESULT_OF_REASON = {
+    "code_replayed": "replayed",
+    "recovery_code_used": "replayed",
+    "passkey_counter_regressed": "replayed",
+    "invalid_code_format": "malformed",
+    "passkey_malformed": "malformed",
+    "factor_not_available": "unavailable",
+}
 
 
 def count_login(*, success: bool) -> None:
@@ -71,6 +92,12 @@ def count_refresh(result: str) -> None:
 
 def count_introspection(*, active: bool) -> None:
     INTROSPECTION_TOTAL.labels(active="true" if active else "false").inc()
+
+
+def count_mfa_attempt(method: str, *, reason: str | None = None) -> None:
+    """One second-factor check: `reason` is None for a success, else the refusal's error code."""
+    result = "success" if reason is None else _MFA_RESULT_OF_REASON.get(reason, "invalid")
+    MFA_ATTEMPTS_TOTAL.labels(method=method if method in MFA_METHODS else "other", result=result).inc()
 
 
 @contextmanager
