@@ -61,6 +61,7 @@ STATUS_BY_ERROR: dict[type[AuthfortError], int] = {
     mfa_errors.PasskeyAlreadyRegistered: 409,
     # An operator's mistake, not the caller's: a 503 that says what to run, never a 500.
     NoSigningKey: 503,
+    mfa_errors.TotpUnreadable: 503,
     # Federated and passwordless sign-in (federation/errors.py); anything unlisted there is a 400.
     federation_errors.UnknownProvider: 404,
     federation_errors.ProviderDenied: 401,

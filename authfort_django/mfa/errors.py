@@ -114,6 +114,14 @@ class FactorNotAvailable(AuthfortError):
     detail = "You have not set up this factor. GET /auth/mfa lists the ones you have."
 
 
+class TotpUnreadable(AuthfortError):
+    code = "totp_unavailable"
+    detail = (
+        "Your authenticator app's codes cannot be checked right now: this server lost the key "
+        "that protects them. Use one of your recovery codes, and tell the server's operator."
+    )
+
+
 class FactorMissing(AuthfortError):
     code = "factor_missing"
     detail = 'Send exactly one factor: {"code": ...}, {"recovery_code": ...} or {"passkey": <assertion>}.'

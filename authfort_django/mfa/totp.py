@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import hmac
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -24,10 +25,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from authfort_django.conf import authfort_settings
-from authfort_django.keys.encryption import decrypt_secret, encrypt_secret, encrypted_with_current_key
+from authfort_django.keys.encryption import (
+    KeyDecryptionError,
+    decrypt_secret,
+    encrypt_secret,
+    encrypted_with_current_key,
+)
 from authfort_django.mfa import errors, relying_party
 from authfort_django.models import Account, TotpDevice
 from authfort_django.observability import context as log_context
+
+logger = logging.getLogger("authfort.mfa")
 
 _PURPOSE = "totp-secret"
 _DRIFT_STEPS = 1
@@ -102,7 +110,15 @@ def _datetime(now: float) -> datetime.datetime:
 def verify(device: TotpDevice, code: object) -> None:
     """Accept `code` for `device` once; InvalidCode, CodeReplayed or MalformedCode otherwise."""
     code = check_format(code)
-    step = matching_step(_decrypt(device), code, clock())
+    try:
+        secret = _decrypt(device)
+    except KeyDecryptionError:
+        # A key-encryption key was dropped before `rotate_keys --reencrypt` moved this
+        # secret: the operator's mistake, answered 503 and logged (never the secret).
+        logger.error("the TOTP secret of account %s cannot be decrypted with any KEY_ENCRYPTION_KEYS entry",
+                     device.account.sub)
+        raise errors.TotpUnreadable() from None
+    step = matching_step(secret, code, clock())
     if step is None:
         raise errors.InvalidCode()
     # Conditional update: of two requests with the same code exactly one passes.

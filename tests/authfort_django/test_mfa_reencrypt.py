@@ -8,7 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from authfort_django.keys.encryption import KeyDecryptionError, key_fingerprint
+from authfort_django.keys.encryption import key_fingerprint
+from authfort_django.mfa.errors import TotpUnreadable
 from authfort_django.mfa import totp
 from authfort_django.models import Account, SigningKey, TotpDevice
 from tests.authfort_django.mfa_helpers import enable_totp, totp_clock  # noqa: F401
@@ -58,8 +59,17 @@ def test_without_reencrypt_dropping_the_old_kek_loses_the_secret(api_client, aut
     user = UserFactory()
     secret, _, _ = enable_totp(api_client, user, DEFAULT_PASSWORD, totp_clock)
     authfort(KEY_ENCRYPTION_KEYS=[NEW_KEK])
-    with pytest.raises(KeyDecryptionError):
+    with pytest.raises(TotpUnreadable):
         totp.verify(totp.device_of(user), totp_clock.code(secret))
+
+
+def test_a_code_whose_secret_is_lost_is_a_503_that_says_what_to_do_not_a_500(api_client, authfort, totp_clock):
+    user = UserFactory()
+    secret, recovery, _ = enable_totp(api_client, user, DEFAULT_PASSWORD, totp_clock)
+    authfort(KEY_ENCRYPTION_KEYS=[NEW_KEK])
+    answer = second_step(api_client, user, totp_clock.code(secret))
+    assert answer.status_code == 503 and answer.json()["code"] == "totp_unavailable"
+    assert "recovery code" in answer.json()["detail"] and secret not in answer.content.decode()
 
 
 def test_a_secret_no_configured_key_decrypts_is_refused_and_nothing_changes(api_client, authfort, totp_clock):
