@@ -21,7 +21,7 @@ from authfort_django.accounts.users import user_for_email
 from authfort_django.mfa import amr as amr_values
 from authfort_django.mfa import challenges, passkeys, state
 from authfort_django.mfa.challenges import count_attempt
-from authfort_django.mfa.errors import ChallengeInvalid, SecondFactorRefused
+from authfort_django.mfa.errors import ChallengeInvalid, MFAAttemptsExceeded, SecondFactorRefused
 from authfort_django.mfa.verification import verify_second_factor
 from authfort_django.models import Account, AuthEvent, MFAChallenge, User
 from authfort_django.request_context import NO_REQUEST, RequestContext
@@ -140,7 +140,11 @@ def login_second_factor(
     user = row.user
     if user is None or not user.is_active:
         raise errors.InvalidCredentials()
-    count_attempt(row)
+    try:
+        count_attempt(row)
+    except MFAAttemptsExceeded:
+        audit.record(AuthEvent.Type.LOGIN_FAILED, user=user, context=context, reason="mfa_attempts_exceeded")
+        raise
     proven = verify_second_factor(
         user, code=code, recovery_code=recovery_code, passkey=passkey,
         passkey_challenge=row.webauthn_challenge or None, context=context,

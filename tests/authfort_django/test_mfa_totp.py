@@ -87,7 +87,9 @@ def test_the_sixth_try_on_one_mfa_token_is_refused_without_checking_the_code(
     failures = AuthEvent.objects.filter(type="mfa_failed").count()
     sixth = _second_step(api_client, token, code=totp_clock.code(secret))  # even the right code
     assert status_and_code(sixth) == (401, "mfa_attempts_exceeded")
-    assert AuthEvent.objects.filter(type="mfa_failed").count() == failures  # not checked, not recorded
+    assert AuthEvent.objects.filter(type="mfa_failed").count() == failures  # the code was not checked
+    refused = AuthEvent.objects.filter(type="login_failed", user=user).latest("created_at")
+    assert refused.detail["reason"] == "mfa_attempts_exceeded"  # but the refusal is audited
     assert TotpDevice.objects.get().last_used_step is not None  # the confirm's step, not this code's
     assert _second_step(api_client, login_body(api_client, user, password).json()["mfa_token"],
                         code=totp_clock.code(secret)).status_code == 200
