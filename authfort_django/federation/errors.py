@@ -171,3 +171,16 @@ class EmailCodeAttemptsExceeded(FederationError):
 class AccountDisabled(FederationError):
     code = "account_disabled"
     detail = "This account is disabled. Contact the site's administrators."
+
+
+class CallbackRefused(Exception):
+    """A callback whose state was genuine failed later (the provider refused, the code or
+    ID token did not hold, the account cannot sign in): the browser goes back to the
+    app's `redirect_to` with `?error=<code>`, a target the allow-list admitted when the
+    flow started. Failures before the state is proven answer JSON: there is no trusted
+    place to send the browser then."""
+
+    def __init__(self, redirect_to: str, refused: Exception) -> None:
+        super().__init__(getattr(refused, "code", "error"))
+        self.redirect_to = redirect_to
+        self.code = str(getattr(refused, "code", "error"))

@@ -20,6 +20,7 @@ from django.core.cache import cache
 
 from authfort_django import audit
 from authfort_django.conf import authfort_settings
+from authfort_django.exceptions import AuthfortError
 from authfort_django.federation import codes, discovery, errors, http, identities, profiles, states
 from authfort_django.federation.id_tokens import verify_id_token
 from authfort_django.federation.providers import Provider, get_provider
@@ -112,28 +113,31 @@ def finish(
         resumed = states.resume(provider=provider.name, state=params.get("state"), browser_secret=browser_secret)
     record = resumed.record
     link_user = record.link_user
-    with _audited("link" if link_user else method, provider.name, context, user=link_user):
-        if params.get("error") is not None:
-            raise errors.ProviderDenied()
-        code = _param(params, "code")
-        if code is None:
-            raise errors.ProviderCodeRejected()
-        # RFC 9207: an `iss` in the answer must be this provider's (no mix-up between providers).
-        iss = params.get("iss")
-        if provider.is_oidc and iss is not None and iss != provider.issuer:
-            raise errors.ProviderBadResponse("The answer names another issuer than this provider.")
-        session = _session(provider)
-        token = _trade_code(provider, session, code, resumed.code_verifier)
-        if provider.is_oidc:
-            claims = verify_id_token(provider, token.get("id_token"), nonce=record.nonce)
-            profile = profiles.from_claims(provider, claims)
-            profile = profiles.with_userinfo(provider, profile, session, discovery.metadata(provider).get("userinfo_endpoint"))
-        else:
-            profile = profiles.from_github(provider, session)
-        if link_user is not None:
-            user = identities.link(link_user, provider, profile, context=context)
-        else:
-            user = identities.user_for_profile(provider, profile, context=context)
+    try:
+        with _audited("link" if link_user else method, provider.name, context, user=link_user):
+            if params.get("error") is not None:
+                raise errors.ProviderDenied()
+            code = _param(params, "code")
+            if code is None:
+                raise errors.ProviderCodeRejected()
+            # RFC 9207: an `iss` in the answer must be this provider's (no mix-up between providers).
+            iss = params.get("iss")
+            if provider.is_oidc and iss is not None and iss != provider.issuer:
+                raise errors.ProviderBadResponse("The answer names another issuer than this provider.")
+            session = _session(provider)
+            token = _trade_code(provider, session, code, resumed.code_verifier)
+            if provider.is_oidc:
+                claims = verify_id_token(provider, token.get("id_token"), nonce=record.nonce)
+                profile = profiles.from_claims(provider, claims)
+                profile = profiles.with_userinfo(provider, profile, session, discovery.metadata(provider).get("userinfo_endpoint"))
+            else:
+                profile = profiles.from_github(provider, session)
+            if link_user is not None:
+                user = identities.link(link_user, provider, profile, context=context)
+            else:
+                user = identities.user_for_profile(provider, profile, context=context)
+    except AuthfortError as refused:  # audited by _audited (or the step that refused)
+        raise errors.CallbackRefused(record.redirect_to, refused) from refused
     return CallbackResult(user, provider.name, record.redirect_to, link_user is not None, method)
 
 

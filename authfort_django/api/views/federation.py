@@ -26,6 +26,7 @@ from authfort_django.api.client import request_context
 from authfort_django.api.openapi_extra import OpenApiParameter, extend_schema
 from authfort_django.api.permissions import StaffMFASetup
 from authfort_django.api.schema_serializers import SIGNED_IN_OR_MFA
+from authfort_django.exceptions import AuthfortError
 from authfort_django.api.views.base import AuthfortAPIView, no_content, no_store, sign_in_answer
 from authfort_django.tokens.pairs import TokenPair
 from authfort_django.conf import authfort_settings
@@ -112,6 +113,12 @@ class CallbackView(AuthfortAPIView):
     `redirect_to?code=...`: a single-use code, valid for 60 seconds, that the app trades
     at POST /auth/oauth/exchange (which then answers `mfa_required` for such a user, as
     POST /auth/login does). No token is ever in a URL.
+
+    Once the state is proven, a failure (the user denied access, a code or ID token
+    that does not hold, an account that may not sign in) sends the browser back to
+    `redirect_to?error=<code>` too, so the app can say what happened; the event is
+    audited with the same code. A missing, forged, replayed or expired state answers
+    JSON here: nothing proves where the browser came from.
     """
 
     authentication_classes: list = []
@@ -120,13 +127,20 @@ class CallbackView(AuthfortAPIView):
 
     def get(self, request: Request, provider: str) -> Response:
         context = request_context(request)
-        result = oauth.finish(
-            provider, params=request.query_params, browser_secret=request.COOKIES.get(_cookie_name()), context=context
-        )
+        try:
+            result = oauth.finish(
+                provider, params=request.query_params, browser_secret=request.COOKIES.get(_cookie_name()),
+                context=context,
+            )
+        except errors.CallbackRefused as refused:
+            return _redirect(_with_query(refused.redirect_to, error=refused.code))
         if result.linked:
             return _redirect(_with_query(result.redirect_to, linked=result.provider))
         if cookies.enabled() and not oauth.needs_second_factor(result):
-            pair = oauth.sign_in(result, context=context)
+            try:
+                pair = oauth.sign_in(result, context=context)  # audits its own refusals
+            except AuthfortError as refused:
+                return _redirect(_with_query(result.redirect_to, error=refused.code))
             assert isinstance(pair, TokenPair)  # no second factor: complete_login issued the pair
             response = _redirect(result.redirect_to)
             cookies.set_token_cookies(response, pair)

@@ -256,3 +256,14 @@ def id_token_from(
     )
     response.raise_for_status()
     return response.json()["id_token"]
+
+
+def returned_with_error(response: Any) -> str:
+    """The `error` code of a callback that sent the browser back to the app (302 to the
+    allowed `redirect_to`, no token, no exchange code); fails the test otherwise."""
+    assert response.status_code == 302, getattr(response, "content", response)
+    location = response["Location"]
+    assert location.startswith(APP), location
+    query = query_of(location)
+    assert "code" not in query and not any(name.endswith("access_token") for name in response.cookies)
+    return query["error"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from authfort_django.models import Account, AuthEvent, Identity, OAuthState
-from tests.authfort_django.federation.conftest import APP, query_of, with_query
+from tests.authfort_django.federation.conftest import APP, query_of, returned_with_error, with_query
 from tests.authfort_django.mfa_helpers import totp_clock  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,19 @@ def test_cookie_mode_sets_the_cookies_and_redirects_without_a_token_in_the_url(
     assert response.cookies["__Host-access_token"].value and response.cookies["__Host-access_token"]["httponly"]
     assert response.cookies["__Secure-refresh_token"].value
     assert "token" not in response["Location"] and "code" not in response["Location"]
+
+
+def test_in_cookie_mode_a_disabled_account_is_sent_back_with_an_error_not_cookies(
+    federation, oidc_provider, browser, client
+):
+    oidc_provider.set_account("ivy-1", email="ivy@example.com", email_verified=True)
+    exchange(client, browser.sign_in("ivy-1"))  # the account exists
+    user = Identity.objects.get().user
+    user.is_active = False
+    user.save()
+    federation(COOKIE={"ENABLED": True})
+    assert returned_with_error(browser.sign_in("ivy-1")) == "account_disabled"
+    assert AuthEvent.objects.filter(type="login_failed", user=user, detail__reason="inactive").exists()
 
 
 def _with_totp(user, clock) -> str:
@@ -145,7 +158,7 @@ def test_an_unverified_address_of_an_existing_account_is_refused_with_account_ex
     UserFactory(email="erin@example.com")
     oidc_provider.set_account("erin-ext", email="erin@example.com", email_verified=False)
     response = browser.sign_in("erin-ext")
-    assert response.status_code == 409 and response.json()["code"] == "account_exists"
+    assert returned_with_error(response) == "account_exists"
     assert not Identity.objects.exists()
 
 
@@ -156,7 +169,7 @@ def test_a_spelling_that_canonicalises_onto_another_account_is_refused(federatio
     # Fullwidth letters: NFKC folds them onto frank's address; never linked, never a new account.
     oidc_provider.set_account("frank-ext", email="ｆｒａｎｋ@example.com", email_verified=True)
     response = browser.sign_in("frank-ext")
-    assert response.status_code == 409 and response.json()["code"] == "account_exists"
+    assert returned_with_error(response) == "account_exists"
     assert not Identity.objects.exists()
 
 
@@ -177,7 +190,7 @@ def test_an_untrusted_provider_never_links_by_email(federation, oidc_provider, b
     federation(PROVIDERS={"local": {**providers["local"], "TRUST_EMAIL": False}})
     oidc_provider.set_account("hank-ext", email="hank@example.com", email_verified=True)
     response = browser.sign_in("hank-ext")
-    assert response.status_code == 409 and response.json()["code"] == "account_exists"
+    assert returned_with_error(response) == "account_exists"
 
 
 # -- refusals ---------------------------------------------------------------------------
@@ -234,7 +247,7 @@ def test_a_provider_error_at_the_callback_is_refused_with_provider_denied(federa
     response = browser.client.get(
         "/auth/oauth/local/callback", {"error": "access_denied", "error_description": "no", "state": state}
     )
-    assert response.status_code == 401 and response.json()["code"] == "provider_denied"
+    assert returned_with_error(response) == "provider_denied"
     assert AuthEvent.objects.filter(type="login_failed", detail__reason="provider_denied").exists()
 
 
@@ -243,7 +256,7 @@ def test_a_nonce_mismatch_is_refused(federation, oidc_provider, browser):
     callback = browser.to_callback(browser.start()["Location"], "max-1")
     OAuthState.objects.update(nonce="another-nonce")
     response = browser.get_ours(callback)
-    assert response.status_code == 401 and response.json()["code"] == "id_token_nonce_mismatch"
+    assert returned_with_error(response) == "id_token_nonce_mismatch"
     assert not Identity.objects.exists()
 
 
@@ -254,7 +267,7 @@ def test_an_authorization_code_used_twice_is_refused_by_the_provider(federation,
     second = browser.to_callback(browser.start()["Location"], "nia-1")
     replay = with_query(second, code=query_of(first)["code"])
     response = browser.get_ours(replay)
-    assert response.status_code == 400 and response.json()["code"] == "provider_code_rejected"
+    assert returned_with_error(response) == "provider_code_rejected"
 
 
 def test_an_exchange_code_works_once(federation, oidc_provider, browser, client):
