@@ -112,35 +112,22 @@ class JWKSAuth:
         app.extensions[_EXTENSION] = _AppState(conf, verifier)
 
     # -- decorators ---------------------------------------------------------------
+    # Each one is `_guarded(check)`: authenticate, then `check()` (a refusal Response, or
+    # None to let the view run).
     def required(self, view: _View) -> _View:
         """Admit the request only with a valid token; `current_claims` then holds its claims."""
-
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            refusal = self._authenticate()
-            if refusal is not None:
-                return refusal
-            return current_app.ensure_sync(view)(*args, **kwargs)
-
-        return cast(_View, wrapper)
+        return self._guarded()(view)
 
     def roles_required(self, *names: str) -> Callable[[_View], _View]:
         """Like `required`, and the token must carry at least one of `names` (else 403)."""
         names = _adapters.role_names(names, "roles_required()")
 
-        def decorator(view: _View) -> _View:
-            @functools.wraps(view)
-            def wrapper(*args: Any, **kwargs: Any) -> Any:
-                refusal = self._authenticate()
-                if refusal is not None:
-                    return refusal
-                if not _get_current_claims().has_role(*names):
-                    return self.error_response(403, "missing_role", _adapters.MISSING_ROLE)
-                return current_app.ensure_sync(view)(*args, **kwargs)
+        def check() -> Response | None:
+            if _get_current_claims().has_role(*names):
+                return None
+            return self.error_response(403, "missing_role", _adapters.MISSING_ROLE)
 
-            return cast(_View, wrapper)
-
-        return decorator
+        return self._guarded(check)
 
     def mfa_required(self, view: _View | None = None, *, max_age: int | None = None) -> Any:
         """Like `required`, and the user must have authenticated with more than one factor
@@ -160,61 +147,41 @@ class JWKSAuth:
         return self._step_up(mfa=False, max_age=max_age)
 
     def _step_up(self, *, mfa: bool, max_age: int | None) -> Callable[[_View], _View]:
-        def decorator(view: _View) -> _View:
-            @functools.wraps(view)
-            def wrapper(*args: Any, **kwargs: Any) -> Any:
-                refusal = self._authenticate()
-                if refusal is not None:
-                    return refusal
-                shortfall = _adapters.step_up_refusal(
-                    _get_current_claims(), mfa=mfa, max_age=max_age, now=self.clock()
-                )
-                if shortfall is not None:
-                    code, detail = shortfall
-                    challenge = _adapters.step_up_challenge(self._state().conf.realm, detail, max_age)
-                    return self.error_response(401, code, detail, challenge)
-                return current_app.ensure_sync(view)(*args, **kwargs)
+        def check() -> Response | None:
+            shortfall = _adapters.step_up_refusal(_get_current_claims(), mfa=mfa, max_age=max_age, now=self.clock())
+            if shortfall is None:
+                return None
+            code, detail = shortfall
+            challenge = _adapters.step_up_challenge(self._state().conf.realm, detail, max_age)
+            return self.error_response(401, code, detail, challenge)
 
-            return cast(_View, wrapper)
-
-        return decorator
+        return self._guarded(check)
 
     def scopes_required(self, *names: str) -> Callable[[_View], _View]:
         """Like `required`, and the token must carry every one of `names` (else a 403
         `insufficient_scope` with the RFC 6750 challenge naming them)."""
         names = _adapters.scope_names(names, "scopes_required()")
 
-        def decorator(view: _View) -> _View:
-            @functools.wraps(view)
-            def wrapper(*args: Any, **kwargs: Any) -> Any:
-                refusal = self._authenticate()
-                if refusal is not None:
-                    return refusal
-                if not _get_current_claims().has_scopes(*names):
-                    return self.error_response(
-                        403, "insufficient_scope", _adapters.insufficient_scope(names),
-                        _adapters.scope_challenge(self._state().conf.realm, names),
-                    )
-                return current_app.ensure_sync(view)(*args, **kwargs)
+        def check() -> Response | None:
+            if _get_current_claims().has_scopes(*names):
+                return None
+            return self.error_response(
+                403, "insufficient_scope", _adapters.insufficient_scope(names),
+                _adapters.scope_challenge(self._state().conf.realm, names),
+            )
 
-            return cast(_View, wrapper)
-
-        return decorator
+        return self._guarded(check)
 
     def user_required(self, view: _View) -> _View:
         """Like `required`, for views that act for a person: a service's client-credentials
         token gets a 403 `user_token_required`."""
 
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            refusal = self._authenticate()
-            if refusal is not None:
-                return refusal
-            if _get_current_claims().is_client:
-                return self.error_response(403, "user_token_required", _adapters.CLIENT_TOKEN_REFUSED)
-            return current_app.ensure_sync(view)(*args, **kwargs)
+        def check() -> Response | None:
+            if not _get_current_claims().is_client:
+                return None
+            return self.error_response(403, "user_token_required", _adapters.CLIENT_TOKEN_REFUSED)
 
-        return cast(_View, wrapper)
+        return self._guarded(check)(view)
 
     def active_required(self, view: _View) -> _View:
         """Like `required`, and the auth server must confirm (RFC 7662) the token is still active.
@@ -224,20 +191,34 @@ class JWKSAuth:
         with Retry-After.
         """
 
-        @functools.wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            refusal = self._authenticate()
-            if refusal is not None:
-                return refusal
+        def check() -> Response | None:
             try:
                 self._state().introspection.require_active(g.get(_TOKEN_ATTR))
             except IntrospectionUnavailableError as error:
                 return self._unavailable(error)
             except InactiveTokenError as error:
                 return self._refuse(error)
-            return current_app.ensure_sync(view)(*args, **kwargs)
+            return None
 
-        return cast(_View, wrapper)
+        return self._guarded(check)(view)
+
+    def _guarded(self, check: Callable[[], Response | None] | None = None) -> Callable[[_View], _View]:
+        """A decorator that admits the request with a valid token for which `check()`
+        returns None; otherwise the first refusal is the answer."""
+
+        def decorator(view: _View) -> _View:
+            @functools.wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                refusal = self._authenticate()
+                if refusal is None and check is not None:
+                    refusal = check()
+                if refusal is not None:
+                    return refusal
+                return current_app.ensure_sync(view)(*args, **kwargs)
+
+            return cast(_View, wrapper)
+
+        return decorator
 
     # -- the pipeline -------------------------------------------------------------
     def get_raw_token(self) -> str | None:
