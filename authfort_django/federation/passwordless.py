@@ -12,6 +12,7 @@ address becomes verified.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -55,40 +56,50 @@ def _stand_in(canonical: str) -> Any:
     return model(**{model.get_email_field_name(): canonical})
 
 
-def _deliver(signal: Signal, kind: mails.MailKind, canonical: str, user: Any, link: str, extra: dict[str, str], context: RequestContext) -> None:
-    secret = {"token": extra["token"]} if "token" in extra else {"code": extra["code"]}
+def request_magic_link(*, email: str, context: RequestContext = NO_REQUEST) -> None:
+    """Mail a sign-in link if this address may sign in; otherwise do nothing visible."""
+    mails.frontend_url()  # refuse before the lookup: the same 503 for everyone
+    _mail_sign_in(
+        mails.MAGIC_LINK, AuthEvent.Type.MAGIC_LINK_REQUESTED, magic_link_requested, email, context,
+        issue=lambda canonical: {"token": codes.issue_magic_link(canonical)},
+    )
+
+
+def request_email_code(*, email: str, context: RequestContext = NO_REQUEST) -> None:
+    """Mail a sign-in code if this address may sign in; otherwise do nothing visible."""
+    _mail_sign_in(
+        mails.EMAIL_CODE, AuthEvent.Type.EMAIL_CODE_REQUESTED, email_code_requested, email, context,
+        issue=lambda canonical: {"code": codes.issue_email_code(canonical)},
+    )
+
+
+def _mail_sign_in(
+    kind: mails.MailKind,
+    requested: str,
+    signal: Signal,
+    email: str,
+    context: RequestContext,
+    *,
+    issue: Callable[[str], dict[str, str]],
+) -> None:
+    """`issue(canonical)` makes the secret ({"token"} for a link, {"code"}); it goes to the
+    signal's receivers and (unless turned off) by mail. An address that may not sign in
+    gets the same work without the write and the delivery. One `requested` event either way."""
+    canonical, user, eligible = _may_sign_in(email)
+    if not eligible or canonical is None:
+        same_work_as_a_mail(kind, email)
+        audit.record(requested, context=context, account="none")
+        return
+    secret = issue(canonical)
+    audit.record(requested, user=user, context=context, account="active" if user else "new")
+    link = mails.link(kind, secret["token"]) if "token" in secret else ""
     for receiver, result in signal.send_robust(
         sender=None, email=canonical, user=user, link=link, request=context.request, **secret
     ):
         if isinstance(result, Exception):
             logger.error("a %s receiver failed: %s %s", kind.templates, receiver, type(result).__name__)
     if authfort_settings.SEND_ACCOUNT_EMAILS:
-        mails.send(kind, user or _stand_in(canonical), link, {"code": extra.get("code", "")})
-
-
-def request_magic_link(*, email: str, context: RequestContext = NO_REQUEST) -> None:
-    """Mail a sign-in link if this address may sign in; otherwise do nothing visible."""
-    mails.frontend_url()  # refuse before the lookup: the same 503 for everyone
-    canonical, user, eligible = _may_sign_in(email)
-    if not eligible or canonical is None:
-        same_work_as_a_mail(mails.MAGIC_LINK, email)
-        audit.record(AuthEvent.Type.MAGIC_LINK_REQUESTED, context=context, account="none")
-        return
-    raw = codes.issue_magic_link(canonical)
-    audit.record(AuthEvent.Type.MAGIC_LINK_REQUESTED, user=user, context=context, account="active" if user else "new")
-    _deliver(magic_link_requested, mails.MAGIC_LINK, canonical, user, mails.link(mails.MAGIC_LINK, raw), {"token": raw}, context)
-
-
-def request_email_code(*, email: str, context: RequestContext = NO_REQUEST) -> None:
-    """Mail a sign-in code if this address may sign in; otherwise do nothing visible."""
-    canonical, user, eligible = _may_sign_in(email)
-    if not eligible or canonical is None:
-        same_work_as_a_mail(mails.EMAIL_CODE, email)
-        audit.record(AuthEvent.Type.EMAIL_CODE_REQUESTED, context=context, account="none")
-        return
-    code = codes.issue_email_code(canonical)
-    audit.record(AuthEvent.Type.EMAIL_CODE_REQUESTED, user=user, context=context, account="active" if user else "new")
-    _deliver(email_code_requested, mails.EMAIL_CODE, canonical, user, "", {"code": code}, context)
+        mails.send(kind, user or _stand_in(canonical), link, {"code": secret.get("code", "")})
 
 
 def _user_for(canonical: str, *, method: str, context: RequestContext, refused: type[errors.FederationError]) -> Any:
