@@ -88,6 +88,12 @@ def sign_in_answer(result: TokenPair | MFARequired, *, delivery: Delivery | None
     return token_answer(result, status_code=status_code, delivery=delivery)
 
 
+def mail_requested(detail: str) -> Response:
+    """The 202 a mail request always gets (reset, verification, magic link, email code),
+    whoever has an account: the same body either way."""
+    return no_store(Response({"detail": detail}, status=status.HTTP_202_ACCEPTED))
+
+
 def no_content(*, clear_cookies: bool = False) -> Response:
     response = Response(status=status.HTTP_204_NO_CONTENT)
     if clear_cookies:

@@ -6,7 +6,6 @@ endpoints cannot be used to find out who does.
 
 from __future__ import annotations
 
-from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,7 +15,7 @@ from authfort_django.api.client import request_context
 from authfort_django.api.openapi_extra import extend_schema
 from authfort_django.api.schema_serializers import MailRequestedSerializer
 from authfort_django.api.schema_serializers import SIGNED_IN_OR_MFA
-from authfort_django.api.views.base import AuthfortAPIView, no_store, sign_in_answer
+from authfort_django.api.views.base import AuthfortAPIView, mail_requested, sign_in_answer
 from authfort_django.federation import errors, passwordless
 from authfort_django.keys.store import NoSigningKey
 
@@ -28,10 +27,6 @@ CODE_REQUESTED = (
     "If this address may sign in here, a sign-in code has been sent to it. "
     "Send it to POST /auth/email-code/verify with the address; it works once."
 )
-
-
-def _requested(detail: str) -> Response:
-    return no_store(Response({"detail": detail}, status=status.HTTP_202_ACCEPTED))
 
 
 @extend_schema(responses={202: MailRequestedSerializer})
@@ -46,7 +41,7 @@ class MagicLinkRequestView(AuthfortAPIView):
     def post(self, request: Request) -> Response:
         data = self.validated_body(request)
         passwordless.request_magic_link(email=data["email"], context=request_context(request))
-        return _requested(LINK_REQUESTED)
+        return mail_requested(LINK_REQUESTED)
 
 
 @extend_schema(responses=SIGNED_IN_OR_MFA)
@@ -79,7 +74,7 @@ class EmailCodeRequestView(AuthfortAPIView):
     def post(self, request: Request) -> Response:
         data = self.validated_body(request)
         passwordless.request_email_code(email=data["email"], context=request_context(request))
-        return _requested(CODE_REQUESTED)
+        return mail_requested(CODE_REQUESTED)
 
 
 @extend_schema(responses=SIGNED_IN_OR_MFA)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers as drf_serializers
-from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,7 +17,7 @@ from authfort_django.api import serializers, throttling
 from authfort_django.api.client import request_context
 from authfort_django.api.openapi_extra import extend_schema
 from authfort_django.api.schema_serializers import MailRequestedSerializer
-from authfort_django.api.views.base import AuthfortAPIView, no_content, no_store
+from authfort_django.api.views.base import AuthfortAPIView, mail_requested, no_content
 
 RESET_REQUESTED = (
     "If an active account uses this address, a link to reset its password has been sent to it. "
@@ -28,11 +27,6 @@ VERIFICATION_REQUESTED = (
     "If this address belongs to an active account that is not verified yet, a verification link "
     "has been sent to it. The link works once; check the inbox (and the spam folder)."
 )
-
-
-def _mail_requested(detail: str) -> Response:
-    """The 202 a mail request always gets, whoever has an account."""
-    return no_store(Response({"detail": detail}, status=status.HTTP_202_ACCEPTED))
 
 
 @extend_schema(responses={202: MailRequestedSerializer})
@@ -51,7 +45,7 @@ class PasswordResetRequestView(AuthfortAPIView):
     def post(self, request: Request) -> Response:
         data = self.validated_body(request)
         password_reset.request_password_reset(email=data["email"], context=request_context(request))
-        return _mail_requested(RESET_REQUESTED)
+        return mail_requested(RESET_REQUESTED)
 
 
 @extend_schema(responses={204: None})
@@ -91,10 +85,10 @@ class VerifyEmailRequestView(AuthfortAPIView):
     def post(self, request: Request) -> Response:
         if request.user.is_authenticated:
             email_verification.request_email_verification(user=request.user, context=request_context(request))
-            return _mail_requested(VERIFICATION_REQUESTED)
+            return mail_requested(VERIFICATION_REQUESTED)
         data = self.validated_body(request)
         email_verification.request_email_verification(email=data["email"], context=request_context(request))
-        return _mail_requested(VERIFICATION_REQUESTED)
+        return mail_requested(VERIFICATION_REQUESTED)
 
 
 @extend_schema(responses={204: None})
