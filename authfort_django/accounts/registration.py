@@ -35,15 +35,8 @@ def register(
     if Account.objects.filter(email=email).exists():
         raise errors.EmailTaken()
     try:
-        with transaction.atomic(), changing_credentials(context, caller_records_event=True):
-            user = new_user(email=email, password=password, name=name)
-            account = Account.objects.of(user)
-            if account.email != email:
-                # A concurrent registration of the same address committed first.
-                raise IntegrityError("canonical address taken")
-            default_roles = list(authfort_settings.DEFAULT_ROLES)
-            if default_roles:
-                account.roles.add(*[Role.objects.get_or_create(name=n)[0] for n in default_roles])
+        with transaction.atomic():
+            user = create_user(email=email, password=password, name=name, context=context)
     except IntegrityError:
         # A concurrent registration of the same address won the race for the unique index.
         raise errors.EmailTaken() from None
@@ -54,6 +47,22 @@ def register(
     grant = start_session(user, context)
     audit.record(AuthEvent.Type.REGISTER, user=user, session=grant.session, context=context)
     return issue_pair(user, grant)
+
+
+def create_user(*, email: str, password: str | None, name: str, context: RequestContext) -> User:
+    """A new user with the canonical `email` (no usable password when None), its Account
+    and the DEFAULT_ROLES, inside the caller's transaction. The caller records the
+    `register` event. IntegrityError when another account holds the address: a
+    concurrent sign-up won the race for the unique index."""
+    with changing_credentials(context, caller_records_event=True):
+        user = new_user(email=email, password=password, name=name)  # type: ignore[arg-type]
+        account = Account.objects.of(user)
+        if account.email != email:
+            raise IntegrityError("canonical address taken")
+        default_roles = list(authfort_settings.DEFAULT_ROLES)
+        if default_roles:
+            account.roles.add(*[Role.objects.get_or_create(name=n)[0] for n in default_roles])
+    return user
 
 
 def _mail_verification_link(user: User, context: RequestContext) -> None:

@@ -8,11 +8,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from authfort_django import audit
-from authfort_django.accounts.credentials import changing_credentials
-from authfort_django.accounts.users import new_user
+from authfort_django.accounts.registration import create_user
 from authfort_django.conf import authfort_settings
 from authfort_django.federation import errors
-from authfort_django.models import Account, AuthEvent, Role
+from authfort_django.models import AuthEvent
 from authfort_django.request_context import RequestContext
 
 
@@ -26,14 +25,8 @@ def create_account(
     if not authfort_settings.REGISTRATION_OPEN:
         raise errors.RegistrationClosedForProvider()
     try:
-        with transaction.atomic(), changing_credentials(context, caller_records_event=True):
-            user = new_user(email=canonical, password=None, name=name)  # type: ignore[arg-type]
-            account = Account.objects.of(user)
-            if account.email != canonical:
-                raise IntegrityError("canonical address taken")
-            roles = list(authfort_settings.DEFAULT_ROLES)
-            if roles:
-                account.roles.add(*[Role.objects.get_or_create(name=n)[0] for n in roles])
+        with transaction.atomic():
+            user = create_user(email=canonical, password=None, name=name, context=context)
             if then is not None:
                 then(user)
     except IntegrityError:
