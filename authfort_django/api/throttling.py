@@ -36,6 +36,11 @@ class _AuthfortThrottle(SimpleRateThrottle):
     def get_ident(self, request: Any) -> str:
         return throttle_ident(request)  # canonical; IPv6 by THROTTLE_IPV6_PREFIX network
 
+    def _hashed_key(self, ident: str) -> str:
+        """The cache key of `ident` in this scope, hashed: no address or client id in the cache."""
+        digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
 
 class PerIPThrottle(_AuthfortThrottle):
     def get_cache_key(self, request: Any, view: Any) -> str:
@@ -76,8 +81,7 @@ class LoginAccountThrottle(_AuthfortThrottle):
             ident = canonical_email(email)
         except InvalidEmailAddress:
             ident = email.strip()
-        digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": digest}
+        return self._hashed_key(ident)
 
     def _key_for_user(self, user: Any) -> str | None:
         account = Account.objects.of(user)
@@ -137,6 +141,8 @@ class SecondFactorAccountThrottle(LoginAccountThrottle):
         token = request.data.get("mfa_token") if hasattr(request.data, "get") else None
         user = user_of(token, MFAChallenge.Purpose.LOGIN)
         return self._key_for_user(user) if user is not None else None
+
+
 # Federated and passwordless sign-in (api/views/federation.py, passwordless.py). Finishing
 # a sign-in (exchange, ID token, link or code) counts against the login budget per IP; a
 # mailed code's guesses also against the address's login budget, as password guesses do.
@@ -181,8 +187,7 @@ class TokenClientThrottle(_AuthfortThrottle):
         client_id = getattr(request, self.ATTRIBUTE, None)
         if not isinstance(client_id, str) or not client_id:
             return None
-        digest = hashlib.sha256(client_id.encode("utf-8", "surrogatepass")).hexdigest()
-        return self.cache_format % {"scope": self.scope, "ident": digest}
+        return self._hashed_key(client_id)
 
 
 class RevokeIPThrottle(PerIPThrottle):
