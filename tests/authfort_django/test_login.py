@@ -140,3 +140,17 @@ def test_behind_a_declared_proxy_each_client_address_has_its_own_budget(api_clie
     assert status_and_code(same_client) == (401, "invalid_credentials")
     third = login(api_client, "third@example.com", HTTP_X_FORWARDED_FOR="203.0.113.0")
     assert status_and_code(third) == (429, "throttled")
+
+
+def test_a_login_asks_about_second_factors_in_one_query(api_client, user, password):
+    """Every login decides whether to ask for a second factor (mfa/state.methods): one
+    query over the three factor tables, not one per table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        answer = api_client.post("/auth/login", {"email": user.email, "password": password}, format="json")
+    assert answer.status_code == 200
+    factor_tables = ("totpdevice", "passkey", "recoverycode")
+    asking = [q["sql"] for q in queries.captured_queries if any(t in q["sql"] for t in factor_tables)]
+    assert len(asking) == 1, asking
