@@ -1,4 +1,5 @@
-"""Helpers of the MFA tests: a controllable TOTP clock, a user with TOTP enabled."""
+"""Helpers of the MFA tests: a controllable TOTP clock, a user with TOTP enabled, a staff
+user and the Django admin's sign-in form."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import jwt
 import pyotp
 import pytest
+from django.urls import reverse
 
 from authfort_django.mfa import totp
 from tests.authfort_django.helpers import bearer
@@ -59,3 +61,23 @@ def enable_totp(client: Any, user: Any, password: str, clock: TotpClock) -> tupl
 
 def claims_of(access_token: str) -> dict[str, Any]:
     return jwt.decode(access_token, options={"verify_signature": False})
+
+
+@pytest.fixture
+def staff(user: Any) -> Any:
+    user.is_staff = True
+    user.save()
+    return user
+
+
+def admin_login(client: Any, user: Any, password: str, second_factor: str | None = None) -> Any:
+    """A POST of the admin's sign-in form (username is the bundled model's email)."""
+    form = {"username": user.email, "password": password, "next": reverse("admin:index")}
+    if second_factor is not None:
+        form["second_factor"] = second_factor
+    return client.post(reverse("admin:login"), form)
+
+
+def signed_in(response: Any) -> bool:
+    """Whether the admin form let the user in (its redirect to the admin index)."""
+    return response.status_code == 302 and response["Location"] == reverse("admin:index")

@@ -11,28 +11,12 @@ import pytest
 from django.urls import reverse
 
 from authfort_django.models import AuthEvent, Passkey
-from tests.authfort_django.mfa_helpers import enable_totp, totp_clock  # noqa: F401
+from tests.authfort_django.mfa_helpers import admin_login, enable_totp, signed_in, staff, totp_clock  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff(user):
-    user.is_staff = True
-    user.is_superuser = True
-    user.save()
-    return user
 
-
-def admin_login(client, user, password, second_factor=None):
-    form = {"username": user.email, "password": password, "next": reverse("admin:index")}
-    if second_factor is not None:
-        form["second_factor"] = second_factor
-    return client.post(reverse("admin:login"), form)
-
-
-def signed_in(response) -> bool:
-    return response.status_code == 302 and response["Location"] == reverse("admin:index")
 
 
 def last_failure(user) -> AuthEvent:

@@ -15,16 +15,10 @@ from django.urls import reverse
 
 from authfort_django.models import Account, AuthEvent, Passkey
 from tests.authfort_django.helpers import bearer
-from tests.authfort_django.mfa_helpers import enable_totp, totp_clock  # noqa: F401
+from tests.authfort_django.mfa_helpers import admin_login, enable_totp, signed_in, staff, totp_clock  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def staff(user):
-    user.is_staff = True
-    user.save()
-    return user
 
 
 @pytest.fixture
@@ -107,15 +101,6 @@ def test_staff_without_mfa_cannot_link_a_provider(api_client, staff, password, p
 # -- Django admin ---------------------------------------------------------------------------
 
 
-def admin_login(client, user, password, second_factor=None):
-    form = {"username": user.email, "password": password, "next": reverse("admin:index")}
-    if second_factor is not None:
-        form["second_factor"] = second_factor
-    return client.post(reverse("admin:login"), form)
-
-
-def signed_in(response) -> bool:
-    return response.status_code == 302 and response["Location"] == reverse("admin:index")
 
 
 def test_admin_refuses_staff_without_mfa_with_a_clear_error_and_audits_it(client, staff, password, policy_on):
