@@ -141,7 +141,9 @@ class CallbackView(AuthfortAPIView):
                 pair = oauth.sign_in(result, context=context)  # audits its own refusals
             except AuthfortError as refused:
                 return _redirect(_with_query(result.redirect_to, error=refused.code))
-            assert isinstance(pair, TokenPair)  # no second factor: complete_login issued the pair
+            if not isinstance(pair, TokenPair):
+                # A second factor was added since needs_second_factor(): the exchange asks for it.
+                return _redirect(_with_query(result.redirect_to, code=oauth.exchange_code_for(result)))
             response = _redirect(result.redirect_to)
             cookies.set_token_cookies(response, pair)
             return response
