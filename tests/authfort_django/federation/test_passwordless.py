@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from authfort_django.models import AuthEvent, SignInCode
 from tests.authfort_django.mail_helpers import links_in
+from tests.authfort_django.mfa_helpers import totp_clock  # noqa: F401
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +138,28 @@ def test_code_guesses_share_the_accounts_login_budget(client, mailoutbox, settin
         post(client, "/auth/email-code/verify", {"email": "jon@example.com", "code": "123456"}).status_code for _ in range(4)
     ]
     assert statuses[-1] == 429
+
+
+def test_a_magic_link_for_a_user_with_totp_asks_for_the_second_factor(client, mailoutbox, totp_clock):
+    """A mailed link is one factor (amr otp): with TOTP enabled the answer is mfa_required, no token."""
+    from authfort_django.mfa import state, totp  # noqa: PLC0415
+
+    user = UserFactory(email="kim@example.com")
+    secret = totp.start_setup(user).secret
+    state.enable_totp(user, totp_clock.code(secret))
+    totp_clock.next_step()
+    post(client, "/auth/magic-link", {"email": "kim@example.com"})
+    answer = post(client, "/auth/magic-link/verify", {"token": magic_token(mailoutbox, "kim@example.com")})
+    assert answer.status_code == 200 and answer.json()["mfa_required"] is True
+    assert "access_token" not in answer.json() and "totp" in answer.json()["methods"]
+
+
+def test_an_email_code_answers_in_cookies_when_asked(client, mailoutbox, settings):
+    """token_delivery "cookie" on a cookie-mode server: cookies, and no token in the body."""
+    settings.AUTHFORT = {**settings.AUTHFORT, "COOKIE": {"ENABLED": True, "SECURE": False}}
+    UserFactory(email="lee@example.com")
+    post(client, "/auth/email-code", {"email": "lee@example.com"})
+    code = mailed_code(mailoutbox, "lee@example.com")
+    answer = post(client, "/auth/email-code/verify", {"email": "lee@example.com", "code": code, "token_delivery": "cookie"})
+    assert answer.status_code == 200 and answer.cookies["access_token"].value
+    assert "access_token" not in answer.json() and "refresh_token" not in answer.json()
