@@ -71,9 +71,7 @@ def deliver(signal: Signal, kind: mails.MailKind, user: User, raw_token: str, co
     """
     link = mails.link(kind, raw_token)
     message = _render(kind, user, link)
-    for receiver, result in signal.send_robust(sender=type(user), user=user, token=raw_token, link=link, request=context.request):
-        if isinstance(result, Exception):
-            logger.error("a %s receiver failed: %s %s", kind.templates, receiver, type(result).__name__)
+    notify_receivers(signal, kind, sender=type(user), user=user, token=raw_token, link=link, request=context.request)
     if authfort_settings.SEND_ACCOUNT_EMAILS and message is not None:
         mails.send(kind, user, link, message=message)
 
@@ -84,6 +82,14 @@ def _as_stored(email: str) -> str:
         return canonical_email(email)
     except InvalidEmailAddress:
         return email
+
+
+def notify_receivers(signal: Signal, kind: mails.MailKind, **arguments: Any) -> None:
+    """Send `signal` to every receiver; one that fails is logged (never its arguments, which
+    hold the secret) and changes nothing in the answer."""
+    for receiver, result in signal.send_robust(**arguments):
+        if isinstance(result, Exception):
+            logger.error("a %s receiver failed: %s %s", kind.templates, receiver, type(result).__name__)
 
 
 def same_work_as_a_mail(kind: mails.MailKind, email: str) -> None:

@@ -11,7 +11,6 @@ address becomes verified.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +20,7 @@ from django.utils import timezone
 
 from authfort_django import audit
 from authfort_django.accounts import mails
-from authfort_django.accounts.delivery import same_work_as_a_mail
+from authfort_django.accounts.delivery import notify_receivers, same_work_as_a_mail
 from authfort_django.accounts.users import mark_email_verified, user_for_email
 from authfort_django.conf import authfort_settings
 from authfort_django.email_address import InvalidEmailAddress, address_for_new_account, canonical_email
@@ -33,8 +32,6 @@ from authfort_django.request_context import NO_REQUEST, RequestContext
 from authfort_django.signals import email_code_requested, magic_link_requested
 from authfort_django.accounts.login import MFARequired
 from authfort_django.tokens.pairs import TokenPair
-
-logger = logging.getLogger("authfort.passwordless")
 
 AMR = ["otp"]
 
@@ -93,11 +90,7 @@ def _mail_sign_in(
     secret = issue(canonical)
     audit.record(requested, user=user, context=context, account="active" if user else "new")
     link = mails.link(kind, secret["token"]) if "token" in secret else ""
-    for receiver, result in signal.send_robust(
-        sender=None, email=canonical, user=user, link=link, request=context.request, **secret
-    ):
-        if isinstance(result, Exception):
-            logger.error("a %s receiver failed: %s %s", kind.templates, receiver, type(result).__name__)
+    notify_receivers(signal, kind, sender=None, email=canonical, user=user, link=link, request=context.request, **secret)
     if authfort_settings.SEND_ACCOUNT_EMAILS:
         mails.send(kind, user or _stand_in(canonical), link, {"code": secret.get("code", "")})
 
