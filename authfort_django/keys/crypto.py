@@ -139,9 +139,15 @@ def serialize_private_key(key: PrivateKey) -> bytes:
     )
 
 
-def load_private_key(pem: bytes) -> PrivateKey:
-    """The private key in unencrypted PKCS#8 PEM `pem`; ValueError if it is not a supported one."""
-    key = serialization.load_pem_private_key(pem, password=None)
+def load_private_key(pem: bytes, *, checked_before: bool = False) -> PrivateKey:
+    """The private key in unencrypted PKCS#8 PEM `pem`; ValueError if it is not a supported one.
+
+    `checked_before=True` skips OpenSSL's RSA consistency check, which tests both primes and
+    costs about 40 ms a key. Only for a key that was checked when it entered the store
+    (generated here, or read by keys/importing.py) and came back from AES-GCM bound to its
+    kid, so nobody could have changed it since. Never for a key from outside.
+    """
+    key = serialization.load_pem_private_key(pem, password=None, unsafe_skip_rsa_key_validation=checked_before)
     if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)):
         raise ValueError(f"Unsupported private key type {type(key).__name__}.")
     return key

@@ -193,7 +193,8 @@ class KeyStore:
             if private_key is not None:
                 return private_key
             pem = decrypt_private_key(key.encrypted_private_key, key.kid)
-            private_key = load_private_key(pem)
+            # Authenticated by the decryption above, and checked against its kid below.
+            private_key = load_private_key(pem, checked_before=True)
             if public_jwk(private_key, key.algorithm)["kid"] != key.kid:
                 raise KeyIntegrityError(
                     f"The private key stored for kid {key.kid} belongs to another key. "

@@ -6,6 +6,7 @@ the tests below pin each thing that is derived, so that dropping a derivation fa
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import re
@@ -17,6 +18,7 @@ import pytest
 import yaml
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, include, path
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
@@ -41,11 +43,18 @@ HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 HOOK = "authfort_django.api.schema.add_plain_views"
 
 
-@pytest.fixture
-def schema(client) -> dict:
-    response = client.get("/api/schema")
+@pytest.fixture(scope="module")
+def served_schema(django_db_setup, django_db_blocker) -> dict:
+    """/api/schema as served, generated once for this module (about a second each time)."""
+    with django_db_blocker.unblock():
+        response = Client().get("/api/schema")
     assert response.status_code == 200
     return yaml.safe_load(response.content)
+
+
+@pytest.fixture
+def schema(served_schema) -> dict:
+    return copy.deepcopy(served_schema)  # a test may not change what the next one reads
 
 
 @pytest.fixture
