@@ -106,6 +106,35 @@ def _fresh_key_store_cache():
     key_store.invalidate()
 
 
+# Key material that rotations in this process make, per (algorithm, RSA size): generated
+# once per session (an RSA key costs about 50 ms) and handed out again to every test.
+_rotation_keys: dict[tuple[str, int], list] = {}
+
+
+@pytest.fixture(autouse=True)
+def _rotation_keys_made_once_per_session(monkeypatch):
+    """`rotate_keys` run in this process takes its new keys from a session-wide supply:
+    within one test every key is distinct, in the same order each time; the next test,
+    whose database no longer holds them, gets the same ones again. Tests of key
+    generation call authfort_django.keys.crypto themselves, and servers in their own
+    process generate their own."""
+    from collections import Counter
+
+    from authfort_django.keys import crypto, rotation
+
+    handed_out: Counter[tuple[str, int]] = Counter()
+
+    def from_the_supply(algorithm: str, rsa_key_size: int = crypto.MIN_RSA_KEY_SIZE):
+        kind = (algorithm, rsa_key_size)
+        supply = _rotation_keys.setdefault(kind, [])
+        while len(supply) <= handed_out[kind]:
+            supply.append(crypto.generate_private_key(algorithm, rsa_key_size))
+        handed_out[kind] += 1
+        return supply[handed_out[kind] - 1]
+
+    monkeypatch.setattr(rotation, "generate_private_key", from_the_supply)
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Throttle counters live in the cache; no test inherits another's."""

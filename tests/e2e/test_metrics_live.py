@@ -10,7 +10,7 @@ from tests.observability.metrics_scrape import samples
 
 pytestmark = pytest.mark.slow
 
-LOGINS = 12
+LOGINS = 6
 
 
 def test_counters_sum_every_worker_including_replaced_ones(start_auth_server, tmp_path):

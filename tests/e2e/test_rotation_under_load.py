@@ -1,7 +1,7 @@
 """A key rotation while both consumers are under load: not one failed verification.
 
 The auth server (gunicorn, 2 workers) and both example consumers (gunicorn, 2
-workers each) run as real processes. Six threads send authenticated reads to
+workers each) run as real processes. Four threads send authenticated reads to
 both consumers with tokens from a session that keeps refreshing, so fresh tokens
 signed by whichever key signs at that moment keep arriving, along with older
 ones. Meanwhile `rotate_keys` runs as cron would (the next key is published, the
@@ -27,8 +27,8 @@ from tests.helpers.load import ConsumerLoad, TokenMint
 
 pytestmark = pytest.mark.slow
 
-THREADS = 6
-PHASE_REQUESTS = 300  # reads between the steps of the rotation
+THREADS = 4
+PHASE_REQUESTS = 150  # reads between the steps of the rotation
 # After the switch, each consumer must verify a token of the new key within this many
 # reads (about half carry the newest token, so the first one comes within a few).
 CATCH_UP_REQUESTS = 2000

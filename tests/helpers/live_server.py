@@ -211,7 +211,10 @@ class LiveAuthServer:
     def start(self, timeout: float = 60.0) -> LiveAuthServer:
         self._db.create(self.env)
         try:
-            self.manage("rotate_keys", "--if-none")
+            # As the Dockerfile's entrypoint does. Without the system checks, which gunicorn
+            # does not run either: they cost half of the command (over half a second of CPU,
+            # for every server the suite starts) and have their own tests (test_checks.py).
+            self.manage("rotate_keys", "--if-none", "--skip-checks")
             self._service.start(timeout)
         except BaseException:
             self._db.drop()
