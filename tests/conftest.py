@@ -118,19 +118,23 @@ def _rotation_keys_made_once_per_session(monkeypatch):
     whose database no longer holds them, gets the same ones again. Tests of key
     generation call authfort_django.keys.crypto themselves, and servers in their own
     process generate their own."""
+    import threading
     from collections import Counter
 
     from authfort_django.keys import crypto, rotation
 
     handed_out: Counter[tuple[str, int]] = Counter()
+    lock = threading.Lock()  # rotations racing in threads (the row_locks tests) get distinct keys
 
     def from_the_supply(algorithm: str, rsa_key_size: int = crypto.MIN_RSA_KEY_SIZE):
         kind = (algorithm, rsa_key_size)
-        supply = _rotation_keys.setdefault(kind, [])
-        while len(supply) <= handed_out[kind]:
-            supply.append(crypto.generate_private_key(algorithm, rsa_key_size))
-        handed_out[kind] += 1
-        return supply[handed_out[kind] - 1]
+        with lock:
+            index = handed_out[kind]
+            handed_out[kind] += 1
+            supply = _rotation_keys.setdefault(kind, [])
+            while len(supply) <= index:
+                supply.append(crypto.generate_private_key(algorithm, rsa_key_size))
+            return supply[index]
 
     monkeypatch.setattr(rotation, "generate_private_key", from_the_supply)
 
