@@ -101,8 +101,11 @@ TEMPLATES = [
     },
 ]
 
+# An empty DATABASE_URL (as in `DATABASE_URL= make test`) means the default, not an empty config.
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'authfort.sqlite3'}"),
+    "default": env.db_url_config(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'authfort.sqlite3'}"
+    ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
@@ -128,7 +131,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-if "REDIS_URL" in env:
+if env.str("REDIS_URL", default=""):  # empty means unset, as for DATABASE_URL
     # Shared by every worker and host, so throttle counters are global.
     CACHES = {
         "default": {
