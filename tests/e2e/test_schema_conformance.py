@@ -15,9 +15,11 @@ and one operation for the 401 of all that need a token).
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -87,16 +89,32 @@ def _assert_passed(result: subprocess.CompletedProcess[str]) -> None:
 def operations(server) -> list[tuple[str, str, list | None]]:
     """(operationId, path, security) of every operation /api/schema describes."""
     schema = server.get("/api/schema", params={"format": "json"}).json()
-    return [
+    described = [
         (operation["operationId"], path, operation.get("security"))
         for path, item in schema["paths"].items()
         for method, operation in item.items()
         if method in HTTP_METHODS
     ]
+    # A renamed operation would otherwise drop out of a run unnoticed.
+    assert set(SELF_ENDING) | {"auth_me_retrieve"} <= {operation_id for operation_id, _, _ in described}
+    return described
 
 
-def _excluding(operation_ids: list[str]) -> list[str]:
-    return [option for operation_id in operation_ids for option in ("--exclude-operation-id", operation_id)]
+def _each(option: str, operation_ids: Iterable[str]) -> list[str]:
+    """`option` once per operation id, as schemathesis takes them: --exclude-operation-id a --exclude-operation-id b."""
+    return [word for operation_id in operation_ids for word in (option, operation_id)]
+
+
+def _token_refusals(har: Path) -> list[str]:
+    """'METHOD url' of every answer in the run's HAR report that refused the caller's token
+    as no longer valid (401 token_revoked): a run whose own token died tests nothing after."""
+    entries = json.loads(har.read_text())["log"]["entries"]
+    return [
+        f"{entry['request']['method']} {entry['request']['url']}"
+        for entry in entries
+        if entry["response"]["status"] == 401
+        and '"token_revoked"' in (entry["response"]["content"].get("text") or "")
+    ]
 
 
 def _ignores_credentials(security: list | None) -> bool:
@@ -110,36 +128,44 @@ def _needs_a_token(security: list | None) -> bool:
 
 # Operations that end the caller's own token when schemathesis aims them at the caller
 # (it learns the admin's user and session ids from earlier answers): a role change bumps
-# the token version, a ban or a revoked session ends it. After that every request of the
-# run is a 401, so they run on their own, after the rest.
-SELF_ENDING = ("auth_users_roles_update", "auth_users_roles_destroy", "auth_users_ban_create", "auth_sessions_destroy")
+# the token version, and ending one's own session ends its tokens. After that every
+# request of the run is a 401, so they run on their own, after the rest. A ban is not
+# among them: banning oneself is refused (cannot_ban_yourself).
+SELF_ENDING = ("auth_users_roles_update", "auth_users_roles_destroy", "auth_sessions_destroy")
 
 
 def _admin_token(server) -> str:
     return server.login(ADMIN_EMAIL, ADMIN_PASSWORD).json()["access_token"]
 
 
-def test_as_an_admin(server, operations):
+def test_as_an_admin(server, operations, tmp_path):
     """Every operation that reads a caller's credentials, but those that would end this
     admin's session and introspection. Those that ignore credentials answer alike with or
-    without a token: the anonymous run covers them."""
+    without a token: the anonymous run covers them. The admin's token lives to the end."""
     ignoring = [operation_id for operation_id, _, security in operations if _ignores_credentials(security)]
     assert "auth_login_create" in ignoring and "auth_me_retrieve" not in ignoring
-    assert set(SELF_ENDING) <= {operation_id for operation_id, _, _ in operations}
+    har = tmp_path / "admin.har"
 
     _assert_passed(
         _run(
             server,
             "--header", f"Authorization: Bearer {_admin_token(server)}",
             "--exclude-path-regex", ADMIN_RUN_EXCLUDES,
-            *_excluding([*ignoring, *SELF_ENDING]),
+            *_each("--exclude-operation-id", [*ignoring, *SELF_ENDING]),
+            "--report", "har", "--report-har-path", str(har),
         )
     )
+    assert _token_refusals(har) == []
 
 
-def test_as_an_admin_the_operations_that_can_end_the_admins_own_token(server):
-    options = [option for operation_id in SELF_ENDING for option in ("--include-operation-id", operation_id)]
-    _assert_passed(_run(server, "--header", f"Authorization: Bearer {_admin_token(server)}", *options))
+def test_as_an_admin_the_operations_that_can_end_the_admins_own_token(server, operations):
+    _assert_passed(
+        _run(
+            server,
+            "--header", f"Authorization: Bearer {_admin_token(server)}",
+            *_each("--include-operation-id", SELF_ENDING),
+        )
+    )
 
 
 def test_as_an_introspection_client(server):
@@ -163,4 +189,4 @@ def test_anonymously(server, operations):
     ]
     assert "auth_roles_list" in covered_by_the_admin and "auth_login_create" not in covered_by_the_admin
 
-    _assert_passed(_run(server, *_excluding(covered_by_the_admin)))
+    _assert_passed(_run(server, *_each("--exclude-operation-id", covered_by_the_admin)))
