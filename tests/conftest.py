@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import Counter
 
 import pytest
 
@@ -106,11 +108,6 @@ def _fresh_key_store_cache():
     key_store.invalidate()
 
 
-# Key material that rotations in this process make, per (algorithm, RSA size): generated
-# once per session (an RSA key costs about 50 ms) and handed out again to every test.
-_rotation_keys: dict[tuple[str, int], list] = {}
-
-
 @pytest.fixture(autouse=True)
 def _rotation_keys_made_once_per_session(monkeypatch):
     """`rotate_keys` run in this process takes its new keys from a session-wide supply:
@@ -118,23 +115,17 @@ def _rotation_keys_made_once_per_session(monkeypatch):
     whose database no longer holds them, gets the same ones again. Tests of key
     generation call authfort_django.keys.crypto themselves, and servers in their own
     process generate their own."""
-    import threading
-    from collections import Counter
-
     from authfort_django.keys import crypto, rotation
+    from tests.factories import rotation_keys
 
     handed_out: Counter[tuple[str, int]] = Counter()
-    lock = threading.Lock()  # rotations racing in threads (the row_locks tests) get distinct keys
+    lock = threading.Lock()  # rotations racing in threads each take the next position
 
     def from_the_supply(algorithm: str, rsa_key_size: int = crypto.MIN_RSA_KEY_SIZE):
-        kind = (algorithm, rsa_key_size)
         with lock:
-            index = handed_out[kind]
-            handed_out[kind] += 1
-            supply = _rotation_keys.setdefault(kind, [])
-            while len(supply) <= index:
-                supply.append(crypto.generate_private_key(algorithm, rsa_key_size))
-            return supply[index]
+            index = handed_out[algorithm, rsa_key_size]
+            handed_out[algorithm, rsa_key_size] += 1
+        return rotation_keys.key(algorithm, index, rsa_key_size)
 
     monkeypatch.setattr(rotation, "generate_private_key", from_the_supply)
 

@@ -1,4 +1,5 @@
 import secrets
+import threading
 from datetime import timedelta
 
 import factory
@@ -7,6 +8,7 @@ from django.utils import timezone
 from authfort_django.accounts import mailed_tokens
 from authfort_django.conf import authfort_settings
 from authfort_django.keys.crypto import (
+    MIN_RSA_KEY_SIZE,
     generate_private_key,
     public_jwk,
     serialize_private_key,
@@ -51,18 +53,33 @@ class UserFactory(factory.django.DjangoModelFactory):
             Account.objects.of(self).roles.add(*roles)
 
 
-# Signing keys: the key material is generated once per test session (RSA generation
-# costs tens of milliseconds) and shared; each factory call takes the next key of a
-# small pool, so one test can hold several distinct keys (kids are unique).
+class KeySupply:
+    """Private keys made once per test session and handed out by position: `key(algorithm,
+    i)` is the same key every time it is asked for (RSA generation costs tens of
+    milliseconds). Thread-safe: rotations racing in threads (the row_locks tests) ask at once."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[str, int], list] = {}
+        self._lock = threading.Lock()
+
+    def key(self, algorithm: str, index: int, rsa_key_size: int = MIN_RSA_KEY_SIZE):
+        with self._lock:
+            made = self._keys.setdefault((algorithm, rsa_key_size), [])
+            while len(made) <= index:
+                made.append(generate_private_key(algorithm, rsa_key_size))
+            return made[index]
+
+
+# SigningKeyFactory takes the next key of a small pool, so one test can hold several
+# distinct keys (kids are unique). Rotations in the test process draw from a supply of
+# their own (tests/conftest.py), so a factory key and a rotated key never share a kid.
 _KEY_POOL_SIZE = 6
-_key_pool: dict[str, list] = {}
+factory_keys = KeySupply()
+rotation_keys = KeySupply()
 
 
 def pooled_private_key(algorithm: str, index: int):
-    pool = _key_pool.setdefault(algorithm, [])
-    while len(pool) <= index % _KEY_POOL_SIZE:
-        pool.append(generate_private_key(algorithm))
-    return pool[index % _KEY_POOL_SIZE]
+    return factory_keys.key(algorithm, index % _KEY_POOL_SIZE)
 
 
 class SigningKeyFactory(factory.django.DjangoModelFactory):
