@@ -13,7 +13,14 @@ from pathlib import Path
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+    load_pem_public_key,
+)
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -64,7 +71,20 @@ def pems(tmp_path_factory) -> dict[str, Path]:
     (where / "two-keys.pem").write_bytes((where / "rsa2048.pem").read_bytes() + (where / "ed25519.pem").read_bytes())
     pem = (where / "rsa2048.pem").read_text()
     (where / "truncated.pem").write_text(pem[:300] + pem[-30:])
+    (where / "inconsistent.pem").write_bytes(_inconsistent_rsa_pem(where / "rsa2048.pem"))
     return {path.stem: path for path in where.iterdir()}
+
+
+def _inconsistent_rsa_pem(source: Path) -> bytes:
+    """A well-formed PKCS#8 RSA key whose private exponent does not match its primes:
+    only OpenSSL's consistency check (which the key store skips for keys it checked on
+    the way in) tells it from a good one."""
+    good = load_pem_private_key(source.read_bytes(), password=None).private_numbers()
+    bad = rsa.RSAPrivateNumbers(
+        p=good.p, q=good.q, d=good.d + 2, dmp1=good.dmp1, dmq1=good.dmq1, iqmp=good.iqmp,
+        public_numbers=good.public_numbers,
+    ).private_key(unsafe_skip_rsa_key_validation=True)
+    return bad.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
 
 
 def run(*args: str) -> str:
@@ -183,6 +203,7 @@ def test_an_import_is_audited_as_a_key_creation_without_key_material(db, pems, c
         ("rsa2048", ["--passphrase-file", "passphrase"], "is not encrypted; drop --passphrase-file"),
         ("garbage", [], "is not a PEM private key"),
         ("truncated", [], "The private-key block cannot be read: it is corrupt"),
+        ("inconsistent", [], "The private-key block cannot be read: it is corrupt"),
         ("p384", [], "curve secp384r1; only P-256"),
         ("ed448", [], "Ed448 private key cannot sign here. Supported: RSA >= 2048 bits (RS256)"),
     ],
