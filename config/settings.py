@@ -131,12 +131,14 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-if env.str("REDIS_URL", default=""):  # empty means unset, as for DATABASE_URL
+# Lower case: not a Django setting (it may hold a password). Empty means unset, as for DATABASE_URL.
+redis_url = env.str("REDIS_URL", default="")
+if redis_url:
     # Shared by every worker and host, so throttle counters are global.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env.str("REDIS_URL"),
+            "LOCATION": redis_url,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="authfort"),
         }
     }

@@ -103,6 +103,30 @@ def test_the_https_settings_follow_their_variables():
     }
 
 
+@pytest.mark.parametrize(
+    ("env", "engine", "cache_location"),
+    [
+        ({"DATABASE_URL": "", "REDIS_URL": ""}, "django.db.backends.sqlite3", None),
+        ({}, "django.db.backends.sqlite3", None),
+        (
+            {"DATABASE_URL": "postgres://u@db.example:5432/auth", "REDIS_URL": "redis://cache.example:6379/1"},
+            "django.db.backends.postgresql",
+            "redis://cache.example:6379/1",
+        ),
+    ],
+)
+def test_an_empty_database_or_redis_url_means_unset(env, engine, cache_location):
+    """`DATABASE_URL= make test` is the default database, not a KeyError at start-up."""
+    code = (
+        "import json, config.settings as s; "
+        "print(json.dumps([s.DATABASES['default']['ENGINE'], getattr(s, 'CACHES', {}).get('default', {}).get('LOCATION')]))"
+    )
+    loaded = run_reference(["-c", code], {"SECRET_KEY": secrets.token_urlsafe(50), **env})
+    assert loaded.returncode == 0, loaded.stderr
+    # No CACHES in the settings: Django's per-process default.
+    assert json.loads(loaded.stdout) == [engine, cache_location]
+
+
 def test_without_https_variables_nothing_is_trusted_or_redirected_and_cookies_are_secure():
     loaded = settings_under(
         {}, "SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER",
