@@ -48,8 +48,9 @@ run: install
 # processes (pytest-xdist; each has its own test database). TEST_WORKERS=0 runs in one.
 TEST_WORKERS ?= 2
 # pytest keeps its assertion-rewritten test modules in __pycache__, as Python does with
-# bytecode. With PYTHONDONTWRITEBYTECODE set (an empty value unsets it), as on some CI machines, every worker
-# rewrites all the test modules again on every run (about 6 s of CPU each).
+# bytecode. With PYTHONDONTWRITEBYTECODE set, as on some CI machines, every worker
+# rewrites all the test modules again on every run (about 6 s of CPU each). An empty
+# value unsets it.
 test e2e: export PYTHONDONTWRITEBYTECODE =
 test: lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)

@@ -45,12 +45,13 @@ def main() -> int:
 
     before = calibration_seconds()
     hog = subprocess.Popen([sys.executable, "-c", HOG]) if args.hog else None
-    log = Path(tempfile.mkstemp(prefix="suite-time-", suffix=".log")[1])
     try:
         started = time.monotonic()
-        with log.open("w") as output:
+        # Kept after the run (delete=False): the summary line is read back, and the path printed.
+        with tempfile.NamedTemporaryFile("w", prefix="suite-time-", suffix=".log", delete=False) as output:
             status = subprocess.run(args.command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT).returncode
         wall = time.monotonic() - started
+        log = Path(output.name)
     finally:
         if hog is not None:
             hog.kill()
