@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.openapi import schema_operations
+
 pytestmark = pytest.mark.slow
 
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
@@ -45,7 +47,6 @@ MAX_EXAMPLES = 12
 # The admin run leaves out what would end its own session, and introspection (which takes
 # the introspection secret, not a user's token).
 ADMIN_RUN_EXCLUDES = "^/auth/(logout|logout-all|password|introspect)$"
-HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 SEED = 7
 
 
@@ -91,9 +92,7 @@ def operations(server) -> list[tuple[str, str, list | None]]:
     schema = server.get("/api/schema", params={"format": "json"}).json()
     described = [
         (operation["operationId"], path, operation.get("security"))
-        for path, item in schema["paths"].items()
-        for method, operation in item.items()
-        if method in HTTP_METHODS
+        for _, path, operation in schema_operations(schema)
     ]
     # A renamed operation would otherwise drop out of a run unnoticed.
     assert set(SELF_ENDING) | {"auth_me_retrieve"} <= {operation_id for operation_id, _, _ in described}

@@ -34,12 +34,12 @@ from authfort_django.api.permissions import IsAuthfortAdmin
 from authfort_django.api.views.accounts import LoginView
 from authfort_django.api.views.base import AuthfortAPIView
 from authfort_django.exceptions import AuthfortError
+from tests.helpers.openapi import HTTP_METHODS, schema_operations
 
 pytestmark = pytest.mark.django_db
 
 # Not API endpoints: Django's admin, and the schema and docs pages themselves.
 NOT_DESCRIBED = ("admin/", "api/schema", "api/docs")
-HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 HOOK = "authfort_django.api.schema.add_plain_views"
 
 
@@ -172,10 +172,8 @@ def test_a_view_that_does_not_say_what_it_answers_fails_the_strict_generation(ge
 
 
 def _operations(schema):
-    for path_, item in schema["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield f"{method.upper()} {path_}", operation
+    for method, path_, operation in schema_operations(schema):
+        yield f"{method.upper()} {path_}", operation
 
 
 def test_every_operation_documents_success_and_errors_with_schemas(schema):
